@@ -1,0 +1,36 @@
+import { loadConfig } from '../config/load-config';
+import { createLogger } from '../logging/logger';
+import { Runtime } from '../runtime/runtime';
+
+/** `warren start`: serve until SIGINT/SIGTERM, then drain and exit 0. A second signal exits at once. */
+export async function startCommand(options: { config?: string; grace?: number }): Promise<void> {
+  const config = loadConfig(options.config);
+  const logger = createLogger(config.logLevel);
+  const runtime = await Runtime.start({ config, logger });
+  process.stdout.write(`${runtime.banner()}\n\n`);
+
+  runtime.on('connectionLost', () => {
+    // Unacknowledged tasks are redelivered by the broker; a supervisor restarts us.
+    logger.fatal('exiting: the broker connection was lost');
+    process.exit(1);
+  });
+
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now; unacknowledged tasks will be redelivered');
+      process.exit(1);
+    }
+    logger.info({ signal, inFlight: runtime.inFlight }, 'shutting down gracefully (send the signal again to exit now)');
+    runtime.stop(options.grace).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}

@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_CONFIG_FILES, loadConfig } from '../config/load-config';
+import type { ResolvedConfig } from '../config/resolved-config';
+import { createLogger, type Logger } from '../logging/logger';
+import { TopologyNames } from '../topology/topology';
+import { openTransport } from '../transport/open-transport';
+import { WarrenClient } from './warren-client';
+
+export interface ConnectOptions {
+  /** Broker URL. Default: from the config (or `WARREN_BROKER_URL`); no URL means the embedded broker. */
+  readonly url?: string;
+  /** A config file or a resolved config to take broker, namespace and limits from. Default: `runtime.config.ts` if present. */
+  readonly config?: string | ResolvedConfig;
+  readonly namespace?: string;
+  readonly rpcTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+/** Connects a client: `const client = await connect(); client.proxy(Images).thumbnail(...)`. */
+export async function connect(options: ConnectOptions = {}): Promise<WarrenClient> {
+  const config = clientConfig(options);
+  const url = options.url ?? config?.broker.url ?? nonEmpty(process.env.WARREN_BROKER_URL);
+  const logger = options.logger ?? createLogger(config?.logLevel ?? 'info', { name: 'warren-client' });
+  const transport = await openTransport(url, { connectionName: `warren client ${process.pid}`, heartbeatSeconds: config?.broker.heartbeatSeconds });
+  return new WarrenClient({
+    transport,
+    names: new TopologyNames(options.namespace ?? config?.broker.namespace ?? 'warren'),
+    rpcTimeoutMs: options.rpcTimeoutMs ?? config?.rpcTimeoutMs ?? 60_000,
+    maxPayloadBytes: config?.maxPayloadBytes ?? 4 * 1024 * 1024,
+    logger,
+  });
+}
+
+function clientConfig(options: ConnectOptions): ResolvedConfig | undefined {
+  if (typeof options.config === 'object') return options.config;
+  if (typeof options.config === 'string') return loadConfig(options.config);
+  const present = DEFAULT_CONFIG_FILES.some((name) => fs.existsSync(path.join(process.cwd(), name)));
+  return present ? loadConfig() : undefined;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value && value.trim() !== '' ? value.trim() : undefined;
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { getTaskOptions, type JobClass } from '../decorators/task';
+import { ClientClosedError, RemoteTaskError, UnroutableTaskError, WarrenError } from '../errors';
+import { decodeTaskReply } from '../protocol/task-reply';
+import { encodeTaskRequest } from '../protocol/task-request';
+import type { TopologyNames } from '../topology/topology';
+import type { MessageProperties, Transport } from '../transport/transport';
+import { PendingCalls } from './pending-calls';
+import type { CallOptions, RemoteTask, TaskProxy } from './task-proxy';
+
+export interface WarrenClientOptions {
+  readonly transport: Transport;
+  readonly names: TopologyNames;
+  readonly rpcTimeoutMs: number;
+  readonly maxPayloadBytes: number;
+  readonly logger: Logger;
+}
+
+/** Publishes tasks and waits for their replies. Get one with `connect()`. */
+export class WarrenClient {
+  private readonly pending = new PendingCalls();
+  private replyTo: Promise<string> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: WarrenClientOptions) {
+    options.transport.onConnectionLost((error) => {
+      this.closed = true;
+      this.pending.failAll(new ClientClosedError(`Broker connection lost while waiting for replies: ${error.message}`, { cause: error }));
+    });
+  }
+
+  /**
+   * A typed proxy for a job class: `client.proxy(Images).thumbnail(input)`.
+   * With only a type import of the class, name it: `client.proxy<Images>('Images')`.
+   */
+  proxy<T>(jobClass: JobClass<T>): TaskProxy<T>;
+  proxy<T>(name: string): TaskProxy<T>;
+  proxy<T>(target: JobClass<T> | string): TaskProxy<T> {
+    const prefix = typeof target === 'string' ? target : taskPrefixOf(target);
+    const methods = new Map<string, RemoteTask<(...args: unknown[]) => unknown>>();
+    return new Proxy({} as TaskProxy<T>, {
+      get: (_, property) => {
+        // `then` must stay undefined, or `await client.proxy(X)` would treat the proxy as a promise.
+        if (typeof property !== 'string' || property === 'then') return undefined;
+        let method = methods.get(property);
+        if (!method) methods.set(property, (method = this.remoteTask(`${prefix}.${property}`)));
+        return method;
+      },
+    });
+  }
+
+  /** Runs a task by name and resolves with its result (rejects with RemoteTaskError if it threw). */
+  async call(task: string, args: readonly unknown[], options: CallOptions = {}): Promise<unknown> {
+    this.assertOpen();
+    const replyTo = await this.openReplies();
+    const taskId = randomUUID();
+    const timeoutMs = options.timeoutMs ?? this.options.rpcTimeoutMs;
+    const reply = this.pending.add(taskId, task, timeoutMs);
+    try {
+      await this.publish(task, taskId, args, replyTo);
+    } catch (error) {
+      this.pending.fail(taskId, error as Error);
+    }
+    return reply;
+  }
+
+  /** Publishes a task without waiting for its result; resolves with its id once the broker has it. */
+  async enqueue(task: string, args: readonly unknown[]): Promise<string> {
+    this.assertOpen();
+    const taskId = randomUUID();
+    await this.publish(task, taskId, args, undefined);
+    return taskId;
+  }
+
+  /** Calls waiting for a reply now. */
+  get waiting(): number {
+    return this.pending.size;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending.failAll(new ClientClosedError('The client was closed while calls were waiting for their replies'));
+    await this.options.transport.close();
+  }
+
+  private remoteTask(task: string): RemoteTask<(...args: unknown[]) => unknown> {
+    const call = (...args: unknown[]) => this.call(task, args);
+    return Object.assign(call, {
+      enqueue: (...args: unknown[]) => this.enqueue(task, args),
+      with:
+        (options: CallOptions) =>
+        (...args: unknown[]) =>
+          this.call(task, args, options),
+    }) as RemoteTask<(...args: unknown[]) => unknown>;
+  }
+
+  private async publish(task: string, taskId: string, args: readonly unknown[], replyTo: string | undefined): Promise<void> {
+    const { transport, names, maxPayloadBytes } = this.options;
+    const { body, properties } = encodeTaskRequest({ id: taskId, task, args, attempt: 1, replyTo }, maxPayloadBytes);
+    const outcome = await transport.publish(names.tasksExchange, task, body, properties, { mandatory: true });
+    if (outcome === 'unroutable') throw new UnroutableTaskError(task, names.tasksExchange);
+  }
+
+  private openReplies(): Promise<string> {
+    this.replyTo ??= this.options.transport.openReplyQueue((body, properties) => this.onReply(body, properties));
+    return this.replyTo;
+  }
+
+  private onReply(body: Buffer, properties: MessageProperties): void {
+    const taskId = properties.correlationId;
+    const call = taskId ? this.pending.take(taskId) : undefined;
+    if (!call || !taskId) {
+      this.options.logger.warn({ taskId }, 'late or unknown reply dropped: its caller stopped waiting');
+      return;
+    }
+    let outcome;
+    try {
+      outcome = decodeTaskReply(body);
+    } catch (error) {
+      call.reject(new WarrenError(`Unreadable reply for ${call.task} (id ${taskId})`, { cause: error }));
+      return;
+    }
+    if (outcome.ok) call.resolve(outcome.result);
+    else call.reject(new RemoteTaskError(call.task, taskId, outcome.error.name, outcome.error.message, outcome.error.stack, outcome.error.data));
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClientClosedError('The client is closed');
+  }
+}
+
+function taskPrefixOf(jobClass: JobClass): string {
+  const options = getTaskOptions(jobClass);
+  if (!options) throw new WarrenError(`${jobClass.name} is not a @Task class, so it has no tasks to call`);
+  return options.name ?? jobClass.name;
+}

@@ -1,0 +1,49 @@
+import type { DependencyContainer } from 'tsyringe';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Registers what job classes need that tsyringe cannot build by itself (interfaces, tokens, values). */
+export type ProviderSetup = (container: DependencyContainer) => void;
+
+/** What `runtime.config.ts` exports (through `defineConfig`). Everything but `jobs` has a default. */
+export interface WarrenConfig {
+  broker?: {
+    /** `amqp://user:pass@host:port/vhost`. `WARREN_BROKER_URL` overrides it; none means the embedded in-memory broker. */
+    url?: string;
+    /** Prefix of every exchange and queue Warren declares (`<namespace>.tasks`, `<namespace>.<queue>`). Default `warren`. */
+    namespace?: string;
+    /** AMQP heartbeat in seconds. Default 30. */
+    heartbeatSeconds?: number;
+  };
+  /** Globs of job files, relative to the config file. */
+  jobs: string | string[];
+  pools?: {
+    cpu?: {
+      /** Worker threads. Default: the machine's available cores. */
+      threads?: number;
+      /** Per worker `resourceLimits.maxOldGenerationSizeMb`. Default: Node's own. */
+      maxOldGenerationSizeMb?: number;
+    };
+    io?: {
+      /** Tasks in flight per I/O queue when the job class does not say. Default 32. */
+      concurrency?: number;
+    };
+  };
+  /** Per-queue overrides, by queue name. */
+  queues?: Record<string, { concurrency?: number }>;
+  /** Runs in the main thread and in every CPU worker thread before any job class is resolved. */
+  providers?: ProviderSetup;
+  /** Default `info`; `WARREN_LOG_LEVEL` overrides it. */
+  logLevel?: LogLevel;
+  /** How long a shutdown waits for tasks in flight before requeueing them. Default 10 000 ms. */
+  shutdownGraceMs?: number;
+  /** How long a proxy call waits for its reply unless the call says otherwise. Default 60 000 ms. */
+  rpcTimeoutMs?: number;
+  /** Largest encoded task arguments or result accepted. Default 4 MiB. */
+  maxPayloadBytes?: number;
+}
+
+/** Types the config object; returns it unchanged. */
+export function defineConfig(config: WarrenConfig): WarrenConfig {
+  return config;
+}

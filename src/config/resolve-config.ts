@@ -1,0 +1,95 @@
+import os from 'node:os';
+import { z } from 'zod';
+import { ConfigError } from '../errors';
+import type { WarrenConfig } from './define-config';
+import type { ResolvedConfig } from './resolved-config';
+
+const positiveInt = z.number().int().positive();
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const brokerUrl = z
+  .string()
+  .refine((value) => /^(amqps?|memory):\/\//.test(value), 'must start with amqp://, amqps:// or memory://');
+
+const configSchema = z.strictObject({
+  broker: z
+    .strictObject({
+      url: brokerUrl.optional(),
+      namespace: z
+        .string()
+        .regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits, _ . : or -')
+        .optional(),
+      heartbeatSeconds: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
+  jobs: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  pools: z
+    .strictObject({
+      cpu: z.strictObject({ threads: positiveInt.optional(), maxOldGenerationSizeMb: positiveInt.optional() }).optional(),
+      io: z.strictObject({ concurrency: positiveInt.optional() }).optional(),
+    })
+    .optional(),
+  queues: z.record(z.string(), z.strictObject({ concurrency: positiveInt.optional() })).optional(),
+  providers: z.custom<(container: unknown) => void>((value) => typeof value === 'function', 'must be a function').optional(),
+  logLevel: z.enum(LOG_LEVELS).optional(),
+  shutdownGraceMs: z.number().int().nonnegative().optional(),
+  rpcTimeoutMs: positiveInt.optional(),
+  maxPayloadBytes: positiveInt.optional(),
+});
+
+/** Environment variables that override the config file, for deployment without editing code. */
+export interface ConfigEnvironment {
+  readonly WARREN_BROKER_URL?: string;
+  readonly WARREN_LOG_LEVEL?: string;
+}
+
+/**
+ * Checks a config and fills in the defaults. Every problem is reported with the field it is in,
+ * e.g. `pools.cpu.threads: Too small: expected number to be >0`.
+ */
+export function resolveConfig(
+  input: unknown,
+  where: { source: string; rootDir: string; configFile?: string },
+  env: ConfigEnvironment = process.env,
+): ResolvedConfig {
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid config in ${where.source}:\n${problems.join('\n')}`);
+  }
+  const config = parsed.data as WarrenConfig;
+
+  const url = nonEmpty(env.WARREN_BROKER_URL) ?? config.broker?.url;
+  if (url !== undefined && !brokerUrl.safeParse(url).success) {
+    throw new ConfigError(`Invalid broker URL from WARREN_BROKER_URL: must start with amqp://, amqps:// or memory://`);
+  }
+  const logLevel = nonEmpty(env.WARREN_LOG_LEVEL) ?? config.logLevel ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`Invalid WARREN_LOG_LEVEL '${logLevel}': use one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  return {
+    broker: {
+      url,
+      namespace: config.broker?.namespace ?? 'warren',
+      heartbeatSeconds: config.broker?.heartbeatSeconds ?? 30,
+    },
+    jobs: typeof config.jobs === 'string' ? [config.jobs] : config.jobs,
+    pools: {
+      cpu: { threads: config.pools?.cpu?.threads ?? os.availableParallelism(), maxOldGenerationSizeMb: config.pools?.cpu?.maxOldGenerationSizeMb },
+      io: { concurrency: config.pools?.io?.concurrency ?? 32 },
+    },
+    queues: config.queues ?? {},
+    providers: config.providers,
+    logLevel: logLevel as ResolvedConfig['logLevel'],
+    shutdownGraceMs: config.shutdownGraceMs ?? 10_000,
+    rpcTimeoutMs: config.rpcTimeoutMs ?? 60_000,
+    maxPayloadBytes: config.maxPayloadBytes ?? 4 * 1024 * 1024,
+    rootDir: where.rootDir,
+    configFile: where.configFile,
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}

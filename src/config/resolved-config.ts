@@ -1,0 +1,21 @@
+import type { LogLevel, ProviderSetup } from './define-config';
+
+/** The config with every default filled in and every field checked. */
+export interface ResolvedConfig {
+  readonly broker: { readonly url: string | undefined; readonly namespace: string; readonly heartbeatSeconds: number };
+  readonly jobs: readonly string[];
+  readonly pools: {
+    readonly cpu: { readonly threads: number; readonly maxOldGenerationSizeMb: number | undefined };
+    readonly io: { readonly concurrency: number };
+  };
+  readonly queues: Readonly<Record<string, { readonly concurrency?: number }>>;
+  readonly providers: ProviderSetup | undefined;
+  readonly logLevel: LogLevel;
+  readonly shutdownGraceMs: number;
+  readonly rpcTimeoutMs: number;
+  readonly maxPayloadBytes: number;
+  /** Where relative job globs start: the config file's folder (or the working directory). */
+  readonly rootDir: string;
+  /** The config module, when there is one: CPU workers load it to run `providers` in their own container. */
+  readonly configFile: string | undefined;
+}

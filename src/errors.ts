@@ -1,0 +1,121 @@
+/**
+ * One error hierarchy for everything Warren throws. Every class sets its own `name`
+ * (through `new.target.name`), so `instanceof` and logs both tell the kinds apart.
+ */
+export class WarrenError extends Error {
+  override readonly name: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** `runtime.config.ts` (or a config object) is missing, malformed or invalid. */
+export class ConfigError extends WarrenError {}
+
+/** A job file or class could not be turned into task definitions. */
+export class RegistryError extends WarrenError {}
+
+/** A job module threw while it was being imported. */
+export class JobModuleLoadError extends RegistryError {
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
+    super(`Job module ${file} threw while loading: ${describe(cause)}`, { cause });
+  }
+}
+
+/** The broker already has an entity with arguments that differ from what the topology declares. */
+export class TopologyMismatchError extends WarrenError {
+  constructor(
+    readonly entity: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Queue or exchange '${entity}' already exists with different arguments: ${detail}`, options);
+  }
+}
+
+/** The broker connection failed or was lost. */
+export class TransportError extends WarrenError {}
+
+/** A published task matched no queue: no runtime declared a queue for it. */
+export class UnroutableTaskError extends WarrenError {
+  constructor(
+    readonly task: string,
+    readonly exchange: string,
+  ) {
+    super(
+      `No queue is bound to task '${task}' on exchange '${exchange}'. ` +
+        'Start a runtime whose job files define this task (warren start), or check the task name.',
+    );
+  }
+}
+
+/** The caller stopped waiting for a reply. The task itself may still run. */
+export class RpcTimeoutError extends WarrenError {
+  constructor(
+    readonly task: string,
+    readonly taskId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`Task '${task}' (id ${taskId}) did not answer within ${timeoutMs} ms`);
+  }
+}
+
+/** The client was closed while a call was waiting for its reply. */
+export class ClientClosedError extends WarrenError {}
+
+/** A message could not be decoded or validated; it goes to the dead-letter queue with this reason. */
+export class InvalidMessageError extends WarrenError {}
+
+/** A message named a task that this runtime does not serve. */
+export class UnknownTaskError extends WarrenError {
+  constructor(readonly task: string) {
+    super(`Unknown task '${task}': no job class of this runtime defines it`);
+  }
+}
+
+/** A class could not be resolved from the DI container (a provider is missing). */
+export class DependencyResolutionError extends WarrenError {}
+
+/** A task ran longer than its hard time limit and was stopped. */
+export class TaskTimeLimitError extends WarrenError {
+  constructor(
+    readonly task: string,
+    readonly limitMs: number,
+  ) {
+    super(`Task '${task}' exceeded its hard time limit of ${limitMs} ms and was stopped`);
+  }
+}
+
+/** A CPU worker thread died (process.exit, crash, out of memory) while running the task. */
+export class WorkerCrashedError extends WarrenError {}
+
+/** The task was still waiting when the runtime shut down. */
+export class RuntimeShuttingDownError extends WarrenError {}
+
+/**
+ * What the caller receives when the task threw: the remote error's name, message and stack,
+ * plus `data` for any extra own properties the remote error carried (e.g. `code`).
+ */
+export class RemoteTaskError extends WarrenError {
+  constructor(
+    readonly task: string,
+    readonly taskId: string,
+    readonly remoteName: string,
+    readonly remoteMessage: string,
+    readonly remoteStack: string | undefined,
+    readonly data: Record<string, unknown> = {},
+  ) {
+    super(`Task '${task}' failed with ${remoteName}: ${remoteMessage}`);
+  }
+}
+
+/** One line that says what an unknown thrown value was. */
+export function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,76 @@
+import path from 'node:path';
+import { Piscina } from 'piscina';
+import type { Logger } from 'pino';
+import { TaskTimeLimitError, WorkerCrashedError, describe } from '../errors';
+import { serializeError } from '../protocol/serialized-error';
+import type { CpuTaskMessage, CpuWorkerData } from './cpu-worker-protocol';
+import type { Pool, RunResult, TaskRun } from './pool';
+
+export interface CpuPoolOptions {
+  readonly threads: number;
+  readonly configFile: string | undefined;
+  readonly maxOldGenerationSizeMb: number | undefined;
+  readonly logger: Logger;
+}
+
+/**
+ * Runs CPU-bound tasks in piscina worker threads, one task per thread at a time. A task that
+ * crashes its thread or passes its hard time limit costs only that thread, which piscina replaces.
+ */
+export class CpuPool implements Pool {
+  readonly kind = 'cpu' as const;
+  readonly capacity: number;
+  private readonly piscina: Piscina;
+  private running = 0;
+  private closed = false;
+
+  constructor(options: CpuPoolOptions) {
+    this.capacity = options.threads;
+    const workerData: CpuWorkerData = { configFile: options.configFile };
+    this.piscina = new Piscina({
+      filename: path.join(__dirname, 'cpu-worker-entry.js'),
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      concurrentTasksPerWorker: 1,
+      workerData,
+      resourceLimits: options.maxOldGenerationSizeMb ? { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb } : undefined,
+    });
+    // Errors outside any task (a worker dying while idle): piscina replaces the worker; say so.
+    this.piscina.on('error', (error: unknown) => options.logger.error({ err: error }, 'CPU worker error outside a task'));
+  }
+
+  get inFlight(): number {
+    return this.running;
+  }
+
+  async run({ definition, args }: TaskRun): Promise<RunResult> {
+    const message: CpuTaskMessage = {
+      task: definition.name,
+      modulePath: definition.modulePath,
+      exportName: definition.exportName,
+      method: definition.method,
+      args,
+    };
+    // Aborting a running piscina task terminates its worker thread: that is the hard limit.
+    const signal = definition.hardTimeLimitMs === undefined ? undefined : AbortSignal.timeout(definition.hardTimeLimitMs);
+    this.running++;
+    try {
+      return (await this.piscina.run(message, { signal })) as RunResult;
+    } catch (error) {
+      const failure =
+        signal?.aborted && definition.hardTimeLimitMs !== undefined
+          ? new TaskTimeLimitError(definition.name, definition.hardTimeLimitMs)
+          : new WorkerCrashedError(`The worker thread running ${definition.name} died: ${describe(error)}`, { cause: error });
+      return { outcome: { ok: false, error: serializeError(failure) }, threadId: -1 };
+    } finally {
+      this.running--;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.piscina.destroy();
+  }
+}

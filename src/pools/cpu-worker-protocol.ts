@@ -1,0 +1,14 @@
+/** What the main thread hands a CPU worker when it starts. */
+export interface CpuWorkerData {
+  /** The config module whose `providers` the worker runs in its own container. */
+  readonly configFile: string | undefined;
+}
+
+/** One task for a CPU worker: plain data, so it crosses the thread boundary by structured clone. */
+export interface CpuTaskMessage {
+  readonly task: string;
+  readonly modulePath: string;
+  readonly exportName: string;
+  readonly method: string;
+  readonly args: readonly unknown[];
+}

@@ -1,0 +1,30 @@
+import type { PoolKind } from '../decorators/task-options';
+import type { TaskOutcome } from '../protocol/task-reply';
+import type { TaskDefinition } from '../registry/task-definition';
+
+export interface TaskRun {
+  readonly taskId: string;
+  readonly definition: TaskDefinition;
+  readonly args: readonly unknown[];
+}
+
+/** How a run ended, and where it ran (thread 0 is the main thread). */
+export interface RunResult {
+  readonly outcome: TaskOutcome;
+  readonly threadId: number;
+}
+
+/**
+ * Where tasks run. `run` never rejects: a task's failure, a crash of its worker or a time limit
+ * all come back as a failed outcome, so the consumer has one path to the reply and the ack.
+ */
+export interface Pool {
+  readonly kind: PoolKind;
+  /** Tasks that can run at once. */
+  readonly capacity: number;
+  /** Tasks running or waiting for a slot now. */
+  readonly inFlight: number;
+  run(run: TaskRun): Promise<RunResult>;
+  /** Stops every worker; tasks still running are abandoned. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,99 @@
+import { InvalidMessageError } from '../errors';
+import type { MessageProperties } from '../transport/transport';
+import { HEADERS, JSON_CONTENT_TYPE, PROTOCOL_VERSION } from './headers';
+
+/** A task as it travels from a caller to a runtime. */
+export interface TaskRequest {
+  readonly id: string;
+  readonly task: string;
+  readonly args: readonly unknown[];
+  readonly attempt: number;
+  readonly replyTo?: string;
+  /** Epoch ms after which nobody waits for the reply. */
+  readonly deadline?: number;
+}
+
+export interface EncodedMessage {
+  readonly body: Buffer;
+  readonly properties: MessageProperties;
+}
+
+/** Thrown when encoded arguments or a result are larger than `maxPayloadBytes`. */
+export class PayloadTooLargeError extends InvalidMessageError {
+  constructor(
+    readonly what: string,
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(`${what} is ${size} bytes, over the ${limit}-byte limit (maxPayloadBytes)`);
+  }
+}
+
+export function encodeTaskRequest(request: TaskRequest, maxPayloadBytes: number): EncodedMessage {
+  let json: string;
+  try {
+    json = JSON.stringify({ args: request.args });
+  } catch (error) {
+    throw new InvalidMessageError(`Arguments of ${request.task} cannot be encoded as JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const body = Buffer.from(json);
+  if (body.length > maxPayloadBytes) throw new PayloadTooLargeError(`Arguments of ${request.task}`, body.length, maxPayloadBytes);
+  const headers: Record<string, unknown> = {
+    [HEADERS.protocol]: PROTOCOL_VERSION,
+    [HEADERS.task]: request.task,
+    [HEADERS.attempt]: request.attempt,
+  };
+  if (request.deadline !== undefined) headers[HEADERS.deadline] = request.deadline;
+  return {
+    body,
+    properties: {
+      messageId: request.id,
+      correlationId: request.id,
+      replyTo: request.replyTo,
+      contentType: JSON_CONTENT_TYPE,
+      timestamp: Math.floor(Date.now() / 1000),
+      persistent: true,
+      headers,
+    },
+  };
+}
+
+/** Reads just enough to know who is waiting for an answer, even when the rest is invalid. */
+export function peekTaskIdentity(properties: MessageProperties): { id: string | undefined; task: string | undefined; replyTo: string | undefined } {
+  const task = properties.headers?.[HEADERS.task];
+  return { id: properties.messageId, task: typeof task === 'string' ? task : undefined, replyTo: properties.replyTo };
+}
+
+/** Validates a delivered message; anything unexpected is an InvalidMessageError that says what. */
+export function decodeTaskRequest(body: Buffer, properties: MessageProperties, maxPayloadBytes: number): TaskRequest {
+  const headers = properties.headers ?? {};
+  const version = headers[HEADERS.protocol];
+  if (version !== PROTOCOL_VERSION) throw new InvalidMessageError(`Unsupported protocol version ${JSON.stringify(version)} (expected ${PROTOCOL_VERSION})`);
+  const task = headers[HEADERS.task];
+  if (typeof task !== 'string' || task === '') throw new InvalidMessageError(`Missing task name header ${HEADERS.task}`);
+  if (!properties.messageId) throw new InvalidMessageError('Missing messageId (task id)');
+  if (properties.contentType !== JSON_CONTENT_TYPE) {
+    throw new InvalidMessageError(`Unsupported content type ${JSON.stringify(properties.contentType)} (expected ${JSON_CONTENT_TYPE})`);
+  }
+  if (body.length > maxPayloadBytes) throw new PayloadTooLargeError(`Message body`, body.length, maxPayloadBytes);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new InvalidMessageError(`Body is not valid JSON: ${(error as Error).message}`);
+  }
+  const args = (parsed as { args?: unknown } | null)?.args;
+  if (typeof parsed !== 'object' || parsed === null || !Array.isArray(args)) {
+    throw new InvalidMessageError('Body must be a JSON object with an "args" array');
+  }
+  const attempt = headers[HEADERS.attempt];
+  const deadline = headers[HEADERS.deadline];
+  return {
+    id: properties.messageId,
+    task,
+    args,
+    attempt: typeof attempt === 'number' && Number.isInteger(attempt) && attempt > 0 ? attempt : 1,
+    replyTo: properties.replyTo,
+    deadline: typeof deadline === 'number' ? deadline : undefined,
+  };
+}

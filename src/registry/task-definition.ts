@@ -1,0 +1,27 @@
+import type { JobClass } from '../decorators/task';
+import type { PoolKind } from '../decorators/task-options';
+
+/** One task: a method of a job class, with where it lives so a worker thread can load it too. */
+export interface TaskDefinition {
+  /** `<Class or name option>.<method>`: the routing key and the header that dispatches it. */
+  readonly name: string;
+  readonly method: string;
+  readonly className: string;
+  /** The module export that holds the class, for worker threads that load the module themselves. */
+  readonly exportName: string;
+  readonly modulePath: string;
+  readonly queue: string;
+  readonly pool: PoolKind;
+  readonly concurrency?: number;
+  readonly hardTimeLimitMs?: number;
+  readonly jobClass: JobClass;
+}
+
+/** A queue and the tasks it serves; several tasks share a queue and are dispatched by name. */
+export interface QueueDefinition {
+  readonly name: string;
+  readonly pool: PoolKind;
+  /** Set when a job class asked for it; the config's per-queue override wins over it. */
+  readonly concurrency?: number;
+  readonly tasks: readonly string[];
+}

@@ -1,0 +1,36 @@
+import type { ResolvedConfig } from '../config/resolved-config';
+import type { TaskRegistry } from '../registry/task-registry';
+import { redactUrl } from '../transport/redact-url';
+import type { QueuePlan } from './queue-plan';
+
+/** The start-up summary, like Celery's `[tasks]` list: what this runtime serves and how. */
+export function formatBanner(config: ResolvedConfig, registry: TaskRegistry, plans: readonly QueuePlan[]): string {
+  const broker = config.broker.url ? redactUrl(config.broker.url) : 'memory:// (embedded in-memory broker)';
+  const lines = [
+    `warren runtime`,
+    `  broker     ${broker}`,
+    `  namespace  ${config.broker.namespace}`,
+    `  pools      cpu: ${config.pools.cpu.threads} worker thread(s) · io: ${config.pools.io.concurrency} in flight per queue (default)`,
+    '',
+    '[queues]',
+    ...table(
+      plans.map((plan) => [plan.brokerQueue, plan.pool, `prefetch ${plan.prefetch}`, `dead letters → ${plan.deadLetterQueue}`]),
+    ),
+    '',
+    '[tasks]',
+    ...table(
+      registry
+        .tasks()
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((task) => [task.name, `${task.queue} (${task.pool})`, task.hardTimeLimitMs ? `hard limit ${task.hardTimeLimitMs} ms` : '']),
+    ),
+  ];
+  return lines.map((line) => line.trimEnd()).join('\n');
+}
+
+/** Rows as aligned columns, indented. */
+export function table(rows: readonly (readonly string[])[], indent = '  '): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => indent + row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  '));
+}

@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
+import { container as rootContainer } from 'tsyringe';
+import { loadConfig } from '../config/load-config';
+import type { ResolvedConfig } from '../config/resolved-config';
+import { describe } from '../errors';
+import { createLogger, type Logger } from '../logging/logger';
+import { CpuPool } from '../pools/cpu-pool';
+import { IoPool } from '../pools/io-pool';
+import { JobInstances } from '../pools/job-instances';
+import type { Pool } from '../pools/pool';
+import { findJobFiles, loadJobModules } from '../registry/load-job-modules';
+import { TaskRegistry } from '../registry/task-registry';
+import { TopologyNames, buildTopology } from '../topology/topology';
+import { openTransport } from '../transport/open-transport';
+import type { Transport } from '../transport/transport';
+import { formatBanner } from './banner';
+import { QueueConsumer } from './queue-consumer';
+import { planQueues, type QueuePlan } from './queue-plan';
+import type { TaskEvent } from './task-event';
+
+export interface StartRuntimeOptions {
+  /** A config file path, or an already resolved config. Default: `runtime.config.ts` in the working directory. */
+  readonly config?: string | ResolvedConfig;
+  /** Default: a pino logger at the config's level. */
+  readonly logger?: Logger;
+}
+
+export interface RuntimeEvents {
+  /** Every delivery the runtime finished with, whatever the outcome. */
+  task: [TaskEvent];
+  /** The broker connection was lost; the runtime has stopped serving. */
+  connectionLost: [Error];
+}
+
+type State = 'running' | 'stopping' | 'stopped';
+
+/**
+ * A running Warren: job files scanned, topology declared, one consumer per queue feeding its pool.
+ * Start it with `Runtime.start()`; stop it with `stop()` (SIGINT/SIGTERM do that in `warren start`).
+ */
+export class Runtime extends EventEmitter<RuntimeEvents> {
+  readonly id = `${os.hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`;
+  private state: State = 'running';
+  private stopping: Promise<void> | undefined;
+
+  private readonly pools: readonly Pool[];
+  private readonly consumers: readonly QueueConsumer[];
+
+  private constructor(
+    readonly config: ResolvedConfig,
+    readonly registry: TaskRegistry,
+    readonly plans: readonly QueuePlan[],
+    readonly logger: Logger,
+    private readonly transport: Transport,
+    pools: { io: IoPool; cpu: CpuPool | undefined },
+    deadLetterExchange: string,
+  ) {
+    super();
+    this.pools = pools.cpu ? [pools.io, pools.cpu] : [pools.io];
+    this.consumers = plans.map(
+      (plan) =>
+        new QueueConsumer({
+          plan,
+          pool: plan.pool === 'cpu' && pools.cpu ? pools.cpu : pools.io,
+          registry,
+          transport,
+          deadLetterExchange,
+          maxPayloadBytes: config.maxPayloadBytes,
+          runtimeId: this.id,
+          logger,
+          onTask: (event) => this.emit('task', event),
+        }),
+    );
+  }
+
+  /** Scans, declares and consumes. Fails (with nothing left open) if any step fails. */
+  static async start(options: StartRuntimeOptions = {}): Promise<Runtime> {
+    const config = typeof options.config === 'object' ? options.config : loadConfig(options.config);
+    const logger = options.logger ?? createLogger(config.logLevel);
+    const registry = TaskRegistry.fromModules(loadJobModules(await findJobFiles(config.jobs, config.rootDir)));
+    const names = new TopologyNames(config.broker.namespace);
+    const plans = planQueues(registry.queues(), config, names);
+
+    const container = rootContainer.createChildContainer();
+    config.providers?.(container);
+    const instances = new JobInstances(container);
+    // I/O job classes live in this thread: resolve them now, so a missing provider stops the start.
+    for (const task of registry.tasks()) if (task.pool === 'io') instances.get(task.jobClass);
+
+    const opened: { transport?: Transport; pools: Pool[] } = { pools: [] };
+    try {
+      const transport = await openTransport(config.broker.url, { connectionName: `warren runtime ${os.hostname()}:${process.pid}`, heartbeatSeconds: config.broker.heartbeatSeconds });
+      opened.transport = transport;
+      await transport.declare(buildTopology(registry.queues(), names));
+
+      const io = new IoPool(instances, config.pools.io.concurrency);
+      opened.pools.push(io);
+      let cpu: CpuPool | undefined;
+      if (plans.some((plan) => plan.pool === 'cpu')) {
+        if (config.providers && !config.configFile) {
+          logger.warn('providers were given in a config object, not a file: CPU worker threads cannot run them');
+        }
+        cpu = new CpuPool({ threads: config.pools.cpu.threads, configFile: config.configFile, maxOldGenerationSizeMb: config.pools.cpu.maxOldGenerationSizeMb, logger });
+        opened.pools.push(cpu);
+      }
+
+      const runtime = new Runtime(config, registry, plans, logger, transport, { io, cpu }, names.deadLetterExchange);
+      transport.onConnectionLost((error) => runtime.onConnectionLost(error));
+      await runtime.startConsuming();
+      logger.info({ runtime: runtime.id, broker: transport.description, tasks: registry.size, queues: plans.length }, 'runtime started');
+      return runtime;
+    } catch (error) {
+      await Promise.allSettled([...opened.pools.map((pool) => pool.close()), opened.transport?.close()]);
+      throw error;
+    }
+  }
+
+  private async startConsuming(): Promise<void> {
+    for (const consumer of this.consumers) await consumer.start();
+  }
+
+  /** The `[tasks]` banner for this runtime. */
+  banner(): string {
+    return formatBanner(this.config, this.registry, this.plans);
+  }
+
+  /** Tasks running now, across every queue. */
+  get inFlight(): number {
+    return this.consumers.reduce((sum, consumer) => sum + consumer.running, 0);
+  }
+
+  /**
+   * Graceful shutdown: stop consuming, let tasks in flight finish within the grace period,
+   * requeue the rest for another runtime, then close pools and the connection.
+   */
+  stop(graceMs = this.config.shutdownGraceMs): Promise<void> {
+    this.stopping ??= this.shutdown(graceMs);
+    return this.stopping;
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    this.state = 'stopping';
+    const { logger } = this;
+    await Promise.all(this.consumers.map((consumer) => consumer.stopConsuming()));
+    const running = this.inFlight;
+    if (running > 0) logger.info({ inFlight: running, graceMs }, 'shutting down: waiting for tasks in flight');
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
+    const drained = await Promise.race([Promise.all(this.consumers.map((consumer) => consumer.whenIdle())).then(() => 'idle' as const), graceOver]);
+    clearTimeout(timer);
+    if (drained === 'timeout') {
+      const requeued = this.consumers.reduce((sum, consumer) => sum + consumer.requeueInFlight(), 0);
+      logger.warn({ requeued, graceMs }, 'grace period over: tasks still running were requeued');
+    }
+    await Promise.allSettled(this.pools.map((pool) => pool.close()));
+    await this.transport.close();
+    this.state = 'stopped';
+    logger.info({ runtime: this.id }, 'runtime stopped');
+  }
+
+  private onConnectionLost(error: Error): void {
+    if (this.state !== 'running') return;
+    this.state = 'stopped';
+    this.logger.error({ err: error }, `broker connection lost: ${describe(error)}`);
+    void Promise.allSettled(this.pools.map((pool) => pool.close()));
+    this.emit('connectionLost', error);
+  }
+}

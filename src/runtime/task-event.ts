@@ -1,0 +1,16 @@
+import type { PoolKind } from '../decorators/task-options';
+import type { SerializedError } from '../protocol/serialized-error';
+
+/** What happened to one delivered message, emitted in-process as the runtime's `task` event. */
+export interface TaskEvent {
+  readonly taskId: string;
+  readonly task: string;
+  readonly queue: string;
+  readonly pool: PoolKind;
+  readonly outcome: 'succeeded' | 'failed' | 'dead-lettered';
+  readonly durationMs: number;
+  /** 0: the main thread (io pool); a positive id: a CPU worker thread; -1: the worker died. */
+  readonly threadId: number;
+  readonly attempt: number;
+  readonly error?: SerializedError;
+}

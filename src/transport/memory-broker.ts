@@ -1,0 +1,220 @@
+import { TopologyMismatchError } from '../errors';
+import type { ExchangeDeclaration, QueueDeclaration } from '../topology/topology';
+import type { MessageProperties, PublishOutcome } from './transport';
+
+interface StoredMessage {
+  readonly body: Buffer;
+  readonly properties: MessageProperties;
+  readonly routingKey: string;
+  redelivered: boolean;
+}
+
+/** One consumer as the broker sees it: its prefetch window and what it holds unacknowledged. */
+export interface MemoryConsumer {
+  readonly prefetch: number;
+  readonly unacked: Set<StoredMessage>;
+  readonly deliver: (message: StoredMessage) => void;
+}
+
+interface MemoryQueue {
+  readonly declaration: QueueDeclaration;
+  readonly messages: StoredMessage[];
+  readonly consumers: MemoryConsumer[];
+  nextConsumer: number;
+}
+
+export type { StoredMessage };
+
+/** A reply address in the style of RabbitMQ's direct reply-to. */
+export const MEMORY_REPLY_PREFIX = 'amq.rabbitmq.reply-to.';
+
+/**
+ * An in-process broker with the semantics Warren relies on: direct exchanges, durable queues,
+ * prefetch windows, ack and nack with requeue, dead-letter exchanges, mandatory returns and
+ * direct reply-to. Messages live in memory only: it is the embedded broker for demos and tests,
+ * not a replacement for RabbitMQ's durability.
+ */
+export class MemoryBroker {
+  private readonly exchanges = new Map<string, ExchangeDeclaration>();
+  private readonly queues = new Map<string, MemoryQueue>();
+  private readonly bindings = new Map<string, Map<string, Set<string>>>();
+  private readonly replyHandlers = new Map<string, (body: Buffer, properties: MessageProperties) => void>();
+  private dispatchScheduled = new Set<MemoryQueue>();
+
+  declareExchange(declaration: ExchangeDeclaration): void {
+    const existing = this.exchanges.get(declaration.name);
+    if (existing && (existing.type !== declaration.type || existing.durable !== declaration.durable)) {
+      throw new TopologyMismatchError(declaration.name, `exchange is ${existing.type} durable=${existing.durable}, declared ${declaration.type} durable=${declaration.durable}`);
+    }
+    this.exchanges.set(declaration.name, declaration);
+  }
+
+  declareQueue(declaration: QueueDeclaration): void {
+    const existing = this.queues.get(declaration.name);
+    if (!existing) {
+      this.queues.set(declaration.name, { declaration, messages: [], consumers: [], nextConsumer: 0 });
+      return;
+    }
+    const difference = describeDifference(existing.declaration, declaration);
+    if (difference) throw new TopologyMismatchError(declaration.name, difference);
+  }
+
+  bind(queue: string, exchange: string, routingKey: string): void {
+    if (!this.queues.has(queue)) throw new Error(`NOT_FOUND - no queue '${queue}'`);
+    if (!this.exchanges.has(exchange)) throw new Error(`NOT_FOUND - no exchange '${exchange}'`);
+    let byKey = this.bindings.get(exchange);
+    if (!byKey) this.bindings.set(exchange, (byKey = new Map()));
+    let targets = byKey.get(routingKey);
+    if (!targets) byKey.set(routingKey, (targets = new Set()));
+    targets.add(queue);
+  }
+
+  publish(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties): PublishOutcome {
+    if (exchange === '') {
+      const reply = this.replyHandlers.get(routingKey);
+      if (reply) {
+        setImmediate(() => reply(body, properties));
+        return 'routed';
+      }
+      const queue = this.queues.get(routingKey);
+      if (!queue) return 'unroutable';
+      this.enqueue(queue, { body, properties, routingKey, redelivered: false });
+      return 'routed';
+    }
+    if (!this.exchanges.has(exchange)) throw new Error(`NOT_FOUND - no exchange '${exchange}'`);
+    const targets = this.bindings.get(exchange)?.get(routingKey);
+    if (!targets || targets.size === 0) return 'unroutable';
+    for (const name of targets) {
+      const queue = this.queues.get(name);
+      if (queue) this.enqueue(queue, { body, properties, routingKey, redelivered: false });
+    }
+    return 'routed';
+  }
+
+  addConsumer(queueName: string, consumer: MemoryConsumer): () => void {
+    const queue = this.queues.get(queueName);
+    if (!queue) throw new Error(`NOT_FOUND - no queue '${queueName}'`);
+    queue.consumers.push(consumer);
+    this.scheduleDispatch(queue);
+    return () => {
+      const index = queue.consumers.indexOf(consumer);
+      if (index >= 0) queue.consumers.splice(index, 1);
+    };
+  }
+
+  /** Settles a delivery; a window slot opens and the queue dispatches again. */
+  settle(queueName: string, consumer: MemoryConsumer, message: StoredMessage, outcome: 'ack' | 'requeue' | 'reject'): void {
+    if (!consumer.unacked.delete(message)) throw new Error('PRECONDITION_FAILED - unknown delivery tag (already acknowledged?)');
+    const queue = this.queues.get(queueName);
+    if (!queue) return;
+    if (outcome === 'requeue') {
+      message.redelivered = true;
+      queue.messages.unshift(message);
+    } else if (outcome === 'reject') {
+      this.deadLetter(queue, message, 'rejected');
+    }
+    this.scheduleDispatch(queue);
+  }
+
+  /** What a closed connection does on RabbitMQ: every unacknowledged delivery goes back to its queue. */
+  requeueAll(queueName: string, consumer: MemoryConsumer): void {
+    const queue = this.queues.get(queueName);
+    if (!queue) return;
+    const held = [...consumer.unacked].reverse();
+    consumer.unacked.clear();
+    for (const message of held) {
+      message.redelivered = true;
+      queue.messages.unshift(message);
+    }
+    this.scheduleDispatch(queue);
+  }
+
+  openReplyAddress(address: string, handler: (body: Buffer, properties: MessageProperties) => void): void {
+    this.replyHandlers.set(address, handler);
+  }
+
+  closeReplyAddress(address: string): void {
+    this.replyHandlers.delete(address);
+  }
+
+  /** Ready (not yet delivered) messages and consumer count, as `rabbitmqctl list_queues` shows them. */
+  inspectQueue(name: string): { messages: number; unacked: number; consumers: number } | undefined {
+    const queue = this.queues.get(name);
+    if (!queue) return undefined;
+    const unacked = queue.consumers.reduce((sum, consumer) => sum + consumer.unacked.size, 0);
+    return { messages: queue.messages.length, unacked, consumers: queue.consumers.length };
+  }
+
+  /** Takes the ready messages of a queue (for tests and tools that read a dead-letter queue). */
+  drain(name: string): Array<{ body: Buffer; properties: MessageProperties; routingKey: string }> {
+    const queue = this.queues.get(name);
+    return queue ? queue.messages.splice(0) : [];
+  }
+
+  private enqueue(queue: MemoryQueue, message: StoredMessage): void {
+    queue.messages.push(message);
+    this.scheduleDispatch(queue);
+  }
+
+  private deadLetter(queue: MemoryQueue, message: StoredMessage, reason: string): void {
+    const exchange = queue.declaration.arguments['x-dead-letter-exchange'];
+    if (typeof exchange !== 'string') return; // RabbitMQ drops it too.
+    const routingKey = String(queue.declaration.arguments['x-dead-letter-routing-key'] ?? message.routingKey);
+    const headers = { ...message.properties.headers, 'x-first-death-reason': reason, 'x-first-death-queue': queue.declaration.name };
+    this.publish(exchange, routingKey, message.body, { ...message.properties, headers });
+  }
+
+  // Deliveries go out on a later turn of the event loop, as they would from a socket,
+  // so a consumer never re-enters the broker from inside its own call.
+  private scheduleDispatch(queue: MemoryQueue): void {
+    if (this.dispatchScheduled.has(queue)) return;
+    this.dispatchScheduled.add(queue);
+    setImmediate(() => {
+      this.dispatchScheduled.delete(queue);
+      this.dispatch(queue);
+    });
+  }
+
+  private dispatch(queue: MemoryQueue): void {
+    while (queue.messages.length > 0) {
+      const consumer = this.nextFreeConsumer(queue);
+      if (!consumer) return;
+      const message = queue.messages.shift() as StoredMessage;
+      consumer.unacked.add(message);
+      consumer.deliver(message);
+    }
+  }
+
+  private nextFreeConsumer(queue: MemoryQueue): MemoryConsumer | undefined {
+    const count = queue.consumers.length;
+    for (let i = 0; i < count; i++) {
+      const index = (queue.nextConsumer + i) % count;
+      const consumer = queue.consumers[index] as MemoryConsumer;
+      if (consumer.prefetch === 0 || consumer.unacked.size < consumer.prefetch) {
+        queue.nextConsumer = (index + 1) % count;
+        return consumer;
+      }
+    }
+    return undefined;
+  }
+}
+
+function describeDifference(existing: QueueDeclaration, declared: QueueDeclaration): string | undefined {
+  if (existing.durable !== declared.durable) return `durable is ${existing.durable}, declared ${declared.durable}`;
+  const keys = new Set([...Object.keys(existing.arguments), ...Object.keys(declared.arguments)]);
+  for (const key of [...keys].sort()) {
+    const current = existing.arguments[key];
+    const wanted = declared.arguments[key];
+    if (current !== wanted) return `argument '${key}' is ${JSON.stringify(current)}, declared ${JSON.stringify(wanted)}`;
+  }
+  return undefined;
+}
+
+const brokers = new Map<string, MemoryBroker>();
+
+/** The embedded broker of this process for a `memory://name` URL (one per name). */
+export function memoryBrokerFor(url = 'memory://'): MemoryBroker {
+  let broker = brokers.get(url);
+  if (!broker) brokers.set(url, (broker = new MemoryBroker()));
+  return broker;
+}

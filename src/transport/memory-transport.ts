@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { TransportError } from '../errors';
+import type { Topology } from '../topology/topology';
+import { MEMORY_REPLY_PREFIX, memoryBrokerFor, type MemoryBroker, type MemoryConsumer, type StoredMessage } from './memory-broker';
+import type { Delivery, MessageProperties, PublishOptions, PublishOutcome, Subscription, Transport } from './transport';
+
+/** One "connection" to the embedded broker: closing it requeues what its consumers held, as RabbitMQ does. */
+export class MemoryTransport implements Transport {
+  readonly description: string;
+  private readonly consumers: Array<{ queue: string; consumer: MemoryConsumer; remove: () => void }> = [];
+  private replyAddress: string | undefined;
+  private closed = false;
+
+  constructor(
+    url = 'memory://',
+    readonly broker: MemoryBroker = memoryBrokerFor(url),
+  ) {
+    this.description = `${url} (embedded in-memory broker)`;
+  }
+
+  async declare(topology: Topology): Promise<void> {
+    this.assertOpen();
+    for (const exchange of topology.exchanges) this.broker.declareExchange(exchange);
+    for (const queue of topology.queues) this.broker.declareQueue(queue);
+    for (const binding of topology.bindings) this.broker.bind(binding.queue, binding.exchange, binding.routingKey);
+  }
+
+  async publish(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties, options: PublishOptions = {}): Promise<PublishOutcome> {
+    this.assertOpen();
+    const outcome = this.broker.publish(exchange, routingKey, body, properties);
+    // Without `mandatory` the broker drops an unroutable message and says nothing, like RabbitMQ.
+    return options.mandatory ? outcome : 'routed';
+  }
+
+  async consume(queue: string, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+    this.assertOpen();
+    const consumer: MemoryConsumer = {
+      prefetch,
+      unacked: new Set(),
+      deliver: (message) => onDelivery(this.toDelivery(queue, consumer, message)),
+    };
+    const remove = this.broker.addConsumer(queue, consumer);
+    const entry = { queue, consumer, remove };
+    this.consumers.push(entry);
+    return { cancel: async () => remove() };
+  }
+
+  async openReplyQueue(onReply: (body: Buffer, properties: MessageProperties) => void): Promise<string> {
+    this.assertOpen();
+    if (this.replyAddress) throw new TransportError('This transport already has a reply queue');
+    this.replyAddress = `${MEMORY_REPLY_PREFIX}${randomUUID()}`;
+    this.broker.openReplyAddress(this.replyAddress, onReply);
+    return this.replyAddress;
+  }
+
+  async reply(replyTo: string, body: Buffer, properties: MessageProperties): Promise<void> {
+    this.assertOpen();
+    this.broker.publish('', replyTo, body, properties);
+  }
+
+  onConnectionLost(): void {
+    // An in-process broker never loses its connection.
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const { queue, consumer, remove } of this.consumers) {
+      remove();
+      this.broker.requeueAll(queue, consumer);
+    }
+    if (this.replyAddress) this.broker.closeReplyAddress(this.replyAddress);
+  }
+
+  private toDelivery(queue: string, consumer: MemoryConsumer, message: StoredMessage): Delivery {
+    const settle = (outcome: 'ack' | 'requeue' | 'reject') => {
+      // After close the broker has already requeued the message; a late ack is a no-op, as on a dead channel.
+      if (this.closed) return;
+      this.broker.settle(queue, consumer, message, outcome);
+    };
+    return {
+      body: message.body,
+      properties: message.properties,
+      routingKey: message.routingKey,
+      redelivered: message.redelivered,
+      ack: () => settle('ack'),
+      nack: (requeue) => settle(requeue ? 'requeue' : 'reject'),
+    };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new TransportError('Transport is closed');
+  }
+}

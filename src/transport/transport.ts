@@ -1,0 +1,72 @@
+import type { Topology } from '../topology/topology';
+
+/** The AMQP message properties Warren uses; the memory transport carries the same ones. */
+export interface MessageProperties {
+  readonly messageId?: string;
+  readonly correlationId?: string;
+  readonly replyTo?: string;
+  readonly contentType?: string;
+  readonly timestamp?: number;
+  readonly persistent?: boolean;
+  readonly headers?: Readonly<Record<string, unknown>>;
+}
+
+/** One message handed to a consumer. Exactly one of `ack` or `nack` must be called, once. */
+export interface Delivery {
+  readonly body: Buffer;
+  readonly properties: MessageProperties;
+  readonly routingKey: string;
+  /** The broker delivered this message before, to a consumer that did not acknowledge it. */
+  readonly redelivered: boolean;
+  ack(): void;
+  /** `requeue: false` dead-letters the message through the queue's dead-letter exchange. */
+  nack(requeue: boolean): void;
+}
+
+export interface Subscription {
+  /** Stops new deliveries; deliveries already handed out stay valid until acked or nacked. */
+  cancel(): Promise<void>;
+}
+
+export type PublishOutcome = 'routed' | 'unroutable';
+
+export interface PublishOptions {
+  /** Ask the broker to say when no queue matched (`unroutable`) instead of dropping the message. */
+  readonly mandatory?: boolean;
+}
+
+/**
+ * The broker, as the runtime and the client need it. Two implementations honour the same
+ * contract: `AmqpTransport` (RabbitMQ through amqplib, the only module that imports it) and
+ * `MemoryTransport` (the embedded in-process broker).
+ */
+export interface Transport {
+  /** Where it is connected, with any password removed: safe to log. */
+  readonly description: string;
+
+  /** Declares exchanges, queues and bindings. Safe to repeat; conflicting arguments reject with TopologyMismatchError. */
+  declare(topology: Topology): Promise<void>;
+
+  /**
+   * Publishes and resolves once the broker has taken responsibility for the message
+   * (publisher confirm). With `mandatory`, resolves `unroutable` when no queue matched.
+   */
+  publish(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties, options?: PublishOptions): Promise<PublishOutcome>;
+
+  /** Consumes with manual acknowledgement; at most `prefetch` deliveries are unacknowledged at once. */
+  consume(queue: string, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<Subscription>;
+
+  /**
+   * Opens this connection's reply address (RabbitMQ's direct reply-to) and returns it for `replyTo`.
+   * Replies are delivered without acknowledgement. One per transport.
+   */
+  openReplyQueue(onReply: (body: Buffer, properties: MessageProperties) => void): Promise<string>;
+
+  /** Sends a reply to a `replyTo` address. Best effort: a caller that left is not an error. */
+  reply(replyTo: string, body: Buffer, properties: MessageProperties): Promise<void>;
+
+  /** Called once if the connection is lost (not after `close`). */
+  onConnectionLost(listener: (error: Error) => void): void;
+
+  close(): Promise<void>;
+}

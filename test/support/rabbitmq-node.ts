@@ -1,0 +1,729 @@
+/**
+ * Throwaway RabbitMQ nodes for the test suite.
+ *
+ * `startRabbitNode()` boots a private broker that shares nothing with a
+ * system-wide RabbitMQ installation:
+ *   - its own node name (`warren-test-<random>@localhost`), AMQP port, Erlang
+ *     distribution port and epmd port (all picked free on 127.0.0.1);
+ *   - its own epmd, spawned by us as a plain (non-daemon) child so we hold its PID
+ *     and the system epmd on 4369 is never used, shared or killed;
+ *   - its own base dir under os.tmpdir() (mnesia, logs, config, empty plugin
+ *     list, Erlang cookie via HOME), removed again by `stop()`;
+ *   - it never reads /etc/rabbitmq (RABBITMQ_CONF_ENV_FILE, RABBITMQ_CONFIG_FILE,
+ *     RABBITMQ_CONFIG_FILES and RABBITMQ_ADVANCED_CONFIG_FILE point into the base dir).
+ *
+ * When we run as root the broker and rabbitmqctl run as the `rabbitmq` user
+ * (like the Debian wrapper would do via `su`), and the base dir is chowned to
+ * it. We bypass the Debian wrapper (/usr/sbin/rabbitmq-server -> su) and spawn
+ * the real scripts in /usr/lib/rabbitmq/bin directly with uid/gid, because the
+ * wrapper resets HOME (cookie) and hides the broker PID behind `su`.
+ *
+ * Processes we start (and are the only ones we ever signal):
+ *   epmd        - our child;
+ *   sh          - our child, the /usr/lib/rabbitmq/bin/rabbitmq-server script;
+ *   beam.smp    - child of that sh; PID read from RABBITMQ_PID_FILE and only
+ *                 signalled after checking it is still our sh's child / our node.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface RabbitNode {
+  readonly url: string; // amqp://guest:guest@127.0.0.1:<port>
+  readonly nodeName: string; // e.g. warren-test-<random>@localhost
+  readonly port: number;
+  /** runs rabbitmqctl -n <node> with the node's env; resolves stdout, rejects with stderr on failure */
+  ctl(args: string[]): Promise<string>;
+  /** list_queues as objects (`rabbitmqctl list_queues name messages consumers arguments --formatter json`) */
+  listQueues(): Promise<Array<{ name: string; messages: number; consumers: number; arguments: Record<string, unknown> }>>;
+  /** rabbitmqctl stop_app (broker down, Erlang node alive) — for fault tests */
+  stopApp(): Promise<void>;
+  /** rabbitmqctl start_app, then await_startup */
+  startApp(): Promise<void>;
+  /**
+   * Stop the node: rabbitmqctl stop, then make sure every PID we spawned is gone
+   * (SIGKILL after a bound), remove the temp dir. Idempotent.
+   * On a handle from `rabbitNodeFromEnv()` this is a no-op: the test runner owns the node.
+   */
+  stop(): Promise<void>;
+}
+
+type Log = (line: string) => void;
+
+/** Env vars through which test/run.ts hands the node to the test files (see rabbitNodeFromEnv). */
+export const ENV_BROKER_URL = 'WARREN_TEST_BROKER_URL';
+export const ENV_NODE_NAME = 'WARREN_TEST_RABBIT_NODE';
+export const ENV_NODE_DIR = 'WARREN_TEST_RABBIT_DIR';
+export const ENV_AMQP_PORT = 'WARREN_TEST_RABBIT_PORT';
+export const ENV_DIST_PORT = 'WARREN_TEST_RABBIT_DIST_PORT';
+export const ENV_EPMD_PORT = 'WARREN_TEST_RABBIT_EPMD_PORT';
+
+const INSTALL_CMD = 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends rabbitmq-server';
+const STARTUP_TIMEOUT_MS = 60_000;
+const CTL_TIMEOUT_MS = 90_000;
+const STOP_GRACE_MS = 15_000;
+const KILL_GRACE_MS = 5_000;
+
+// ---------------------------------------------------------------- install
+
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function whichSync(cmd: string): string | undefined {
+  const dirs = (process.env['PATH'] ?? '').split(path.delimiter).filter(Boolean);
+  for (const dir of [...dirs, '/usr/sbin', '/usr/local/sbin', '/sbin']) {
+    const candidate = path.join(dir, cmd);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * Directory holding the real `rabbitmq-server` / `rabbitmqctl` scripts (not
+ * Debian's `su` wrapper in /usr/sbin), or undefined when RabbitMQ is missing.
+ */
+function rabbitScriptsDir(): string | undefined {
+  const debian = '/usr/lib/rabbitmq/bin';
+  if (isExecutable(path.join(debian, 'rabbitmq-server'))) return debian;
+  const onPath = whichSync('rabbitmq-server');
+  if (!onPath) return undefined;
+  const real = fs.realpathSync(onPath);
+  if (path.basename(real) === 'rabbitmq-script-wrapper') return undefined; // wrapper without its scripts: broken install
+  return path.dirname(real);
+}
+
+function runLogged(cmd: string, args: string[], env: NodeJS.ProcessEnv, log: Log): Promise<void> {
+  return new Promise((resolve, reject) => {
+    log(`$ ${cmd} ${args.join(' ')}`);
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const tail: string[] = [];
+    const onData = (chunk: Buffer): void => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line.trim()) continue;
+        log(`  ${line}`);
+        tail.push(line);
+        if (tail.length > 30) tail.shift();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${tail.join('\n')}`));
+    });
+  });
+}
+
+/**
+ * Installs Debian's rabbitmq-server when it is missing (root only; otherwise
+ * throws with the command to run). Service start-up during the install is
+ * suppressed with a temporary /usr/sbin/policy-rc.d (only if none exists; it
+ * is removed again afterwards), so no system node is left running.
+ */
+export async function ensureRabbitMqInstalled(log: Log = () => {}): Promise<void> {
+  if (isExecutable('/usr/sbin/rabbitmq-server') || whichSync('rabbitmq-server')) {
+    if (rabbitScriptsDir()) return;
+  }
+  if (!isRoot()) {
+    throw new Error(
+      'RabbitMQ server is not installed (no rabbitmq-server in /usr/sbin or on PATH). ' +
+        `Install it as root: sudo sh -c '${INSTALL_CMD}'`,
+    );
+  }
+  log('rabbitmq-server not found: installing it with apt-get (this takes a minute)');
+  const policy = '/usr/sbin/policy-rc.d';
+  const policyBody = '#!/bin/sh\n# temporary, written by warren test/support/rabbitmq-node.ts\nexit 101\n';
+  let wrotePolicy = false;
+  if (!fs.existsSync(policy)) {
+    fs.writeFileSync(policy, policyBody, { mode: 0o755 });
+    wrotePolicy = true;
+    log(`wrote temporary ${policy} (exit 101) so the package does not start a system node`);
+  } else {
+    log(`existing ${policy} left as is`);
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  try {
+    await runLogged('apt-get', ['update'], env, log);
+    await runLogged('apt-get', ['install', '-y', '--no-install-recommends', 'rabbitmq-server'], env, log);
+  } finally {
+    if (wrotePolicy) {
+      try {
+        if (fs.readFileSync(policy, 'utf8') === policyBody) fs.rmSync(policy);
+        log(`removed temporary ${policy}`);
+      } catch {
+        // already gone
+      }
+    }
+  }
+  if (!rabbitScriptsDir()) throw new Error('apt-get install rabbitmq-server finished but rabbitmq-server is still not found');
+  log('rabbitmq-server installed');
+}
+
+// ---------------------------------------------------------------- node layout & env
+
+interface NodeLayout {
+  nodeName: string;
+  baseDir: string;
+  amqpPort: number;
+  distPort: number;
+  epmdPort: number;
+}
+
+interface Identity {
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Extra erl args for the node and the CLI: distribution listens on loopback only;
+ * `-start_epmd false` stops `erl` itself from daemonizing an epmd. (rabbitmqctl's
+ * own ensure_epmd still spawns `epmd -daemon` when none answers on ERL_EPMD_PORT,
+ * which is why runCtl refuses to run when our epmd is not listening.)
+ */
+const ERLANG_DIST_ARGS = '-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}';
+
+/** Variables we must not inherit from the parent (they would redirect or reconfigure the node / CLI). */
+function isForeignVar(key: string): boolean {
+  return (
+    key.startsWith('RABBITMQ_') ||
+    key.startsWith('ERL_') ||
+    key === 'NOTIFY_SOCKET' || // would make rabbitmq-server think it runs under systemd
+    key === 'NODENAME' ||
+    key === 'CONF_ENV_FILE'
+  );
+}
+
+function nodeEnv(layout: NodeLayout): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!isForeignVar(key)) env[key] = value;
+  }
+  const dir = layout.baseDir;
+  return {
+    ...env,
+    HOME: dir, // $HOME/.erlang.cookie: same cookie for the node and rabbitmqctl
+    LANG: env['LANG'] ?? 'C.UTF-8',
+    LC_ALL: 'C.UTF-8', // the Elixir CLI warns without a UTF-8 locale
+    RABBITMQ_NODENAME: layout.nodeName,
+    RABBITMQ_USE_LONGNAME: 'false',
+    RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+    RABBITMQ_NODE_PORT: String(layout.amqpPort),
+    RABBITMQ_DIST_PORT: String(layout.distPort),
+    RABBITMQ_CONF_ENV_FILE: path.join(dir, 'rabbitmq-env.conf'),
+    RABBITMQ_CONFIG_FILE: path.join(dir, 'rabbitmq.conf'),
+    RABBITMQ_CONFIG_FILES: path.join(dir, 'conf.d'),
+    RABBITMQ_ADVANCED_CONFIG_FILE: path.join(dir, 'advanced.config'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: path.join(dir, 'enabled_plugins'),
+    RABBITMQ_MNESIA_BASE: path.join(dir, 'mnesia'),
+    RABBITMQ_LOG_BASE: path.join(dir, 'log'),
+    RABBITMQ_LOGS: path.join(dir, 'log', 'rabbit.log'),
+    RABBITMQ_PID_FILE: path.join(dir, 'rabbit.pid'),
+    RABBITMQ_MOTD_FILE: path.join(dir, 'motd'),
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: ERLANG_DIST_ARGS,
+    // rabbitmqctl: loopback-only distribution listener on an ephemeral port
+    // (default is the fixed range 35672-35682, shared with every other CLI on the machine)
+    RABBITMQ_CTL_ERL_ARGS: ERLANG_DIST_ARGS,
+    RABBITMQ_CTL_DIST_PORT_MIN: '0',
+    RABBITMQ_CTL_DIST_PORT_MAX: '0',
+    ERL_EPMD_PORT: String(layout.epmdPort),
+    ERL_EPMD_ADDRESS: '127.0.0.1',
+  };
+}
+
+/** When root, run broker and CLI as the owner of the base dir (user `rabbitmq`). */
+function identityFor(baseDir: string): Identity | undefined {
+  if (!isRoot()) return undefined;
+  const st = fs.statSync(baseDir);
+  return st.uid === 0 ? undefined : { uid: st.uid, gid: st.gid };
+}
+
+function lookupUser(name: string): Identity | undefined {
+  try {
+    const line = execFileSync('getent', ['passwd', name], { encoding: 'utf8' }).trim();
+    const [, , uid, gid] = line.split(':');
+    if (uid === undefined || gid === undefined) return undefined;
+    return { uid: Number(uid), gid: Number(gid) };
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------- rabbitmqctl
+
+async function runCtl(
+  scriptsDir: string,
+  layout: NodeLayout,
+  ident: Identity | undefined,
+  args: string[],
+  timeoutMs = CTL_TIMEOUT_MS,
+): Promise<string> {
+  // Without our epmd the CLI would start an unowned `epmd -daemon` on our port, and
+  // without the base dir it has no cookie: both mean the node was stopped.
+  if (!fs.existsSync(layout.baseDir) || !(await canConnect(layout.epmdPort))) {
+    throw new Error(`rabbitmqctl ${args.join(' ')}: node ${layout.nodeName} is gone (its epmd/base dir no longer exist)`);
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(scriptsDir, 'rabbitmqctl'), ['-n', layout.nodeName, ...args], {
+      env: nodeEnv(layout),
+      cwd: layout.baseDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(ident ?? {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      stderr += `\n(rabbitmqctl ${args.join(' ')} timed out after ${timeoutMs} ms)`;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(stdout);
+      else {
+        const detail = (stderr.trim() || stdout.trim() || `exit ${code ?? signal}`).slice(0, 4000);
+        reject(new Error(`rabbitmqctl ${args.join(' ')} failed (${signal ?? `exit ${code}`}): ${detail}`));
+      }
+    });
+  });
+}
+
+type QueueRow = { name: string; messages: number; consumers: number; arguments: Record<string, unknown> };
+
+/**
+ * rabbitmqctl's JSON formatter renders queue arguments either as an object or
+ * as a list of [key, type, value] / {key: value} entries depending on version:
+ * normalise to a plain object.
+ */
+function normaliseArguments(raw: unknown): Record<string, unknown> {
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) return raw as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  if (Array.isArray(raw)) {
+    for (const entry of raw as unknown[]) {
+      if (Array.isArray(entry) && typeof entry[0] === 'string') {
+        out[entry[0]] = entry.length >= 3 ? entry[2] : entry[1];
+      } else if (entry && typeof entry === 'object') {
+        Object.assign(out, entry);
+      }
+    }
+  }
+  return out;
+}
+
+function parseQueues(stdout: string): QueueRow[] {
+  const text = stdout.trim();
+  const start = text.indexOf('[');
+  if (start < 0) return [];
+  const rows = JSON.parse(text.slice(start)) as Array<Record<string, unknown>>;
+  return rows.map((r) => ({
+    name: String(r['name']),
+    messages: Number(r['messages'] ?? 0),
+    consumers: Number(r['consumers'] ?? 0),
+    arguments: normaliseArguments(r['arguments']),
+  }));
+}
+
+function makeCtlApi(scriptsDir: string, layout: NodeLayout, ident: Identity | undefined) {
+  const ctl = (args: string[]): Promise<string> => runCtl(scriptsDir, layout, ident, args);
+  return {
+    ctl,
+    async listQueues(): Promise<QueueRow[]> {
+      return parseQueues(await ctl(['-q', 'list_queues', 'name', 'messages', 'consumers', 'arguments', '--formatter', 'json']));
+    },
+    async stopApp(): Promise<void> {
+      await ctl(['stop_app']);
+    },
+    async startApp(): Promise<void> {
+      await ctl(['start_app']);
+      await ctl(['await_startup', '--timeout', String(STARTUP_TIMEOUT_MS / 1000)]);
+    },
+  };
+}
+
+// ---------------------------------------------------------------- processes
+
+function freePorts(count: number): Promise<number[]> {
+  // keep all servers open until every port is known, so the ports are distinct
+  const servers: net.Server[] = [];
+  const listenOne = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const srv = net.createServer();
+      servers.push(srv);
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => resolve((srv.address() as net.AddressInfo).port));
+    });
+  return (async () => {
+    try {
+      const ports: number[] = [];
+      for (let i = 0; i < count; i++) ports.push(await listenOne());
+      return ports;
+    } finally {
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    }
+  })();
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** alive and not a zombie */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc: trust kill(0)
+  }
+}
+
+function cmdlineOf(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (exited(child)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+async function waitPidGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!pidAlive(pid)) return true;
+    await sleep(50);
+  }
+  return !pidAlive(pid);
+}
+
+function kill(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone
+  }
+}
+
+function tailOf(file: string, lines = 40): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return `(no ${path.basename(file)})`;
+  }
+}
+
+/** Layout of nodes created by startRabbitNode, for rabbitNodeEnv(). */
+const layouts = new WeakMap<RabbitNode, NodeLayout>();
+
+// Nodes not yet stopped; killed synchronously if the process exits without stop().
+const liveNodes = new Set<{ killNow(): void }>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const n of liveNodes) n.killNow();
+  });
+}
+
+// ---------------------------------------------------------------- start
+
+function writeFileAs(file: string, body: string, mode: number): void {
+  fs.writeFileSync(file, body, { mode });
+  fs.chmodSync(file, mode); // not subject to umask
+}
+
+function chownTree(dir: string, ident: Identity): void {
+  fs.chownSync(dir, ident.uid, ident.gid);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) chownTree(p, ident);
+    else fs.chownSync(p, ident.uid, ident.gid);
+  }
+}
+
+export async function startRabbitNode(options: { log?: Log } = {}): Promise<RabbitNode> {
+  const log = options.log ?? (() => {});
+  const t0 = Date.now();
+  const scriptsDir = rabbitScriptsDir();
+  if (!scriptsDir) throw new Error('rabbitmq-server is not installed: call ensureRabbitMqInstalled() first');
+  const epmdBin = whichSync('epmd') ?? (isExecutable('/usr/lib/erlang/bin/epmd') ? '/usr/lib/erlang/bin/epmd' : undefined);
+  if (!epmdBin) throw new Error('epmd (Erlang) not found on PATH');
+
+  let ident: Identity | undefined;
+  if (isRoot()) {
+    ident = lookupUser('rabbitmq');
+    if (!ident) throw new Error('running as root but there is no `rabbitmq` user to run the broker as');
+  }
+
+  const [amqpPort, distPort, epmdPort] = (await freePorts(3)) as [number, number, number];
+  const id = randomBytes(5).toString('hex');
+  const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), `warren-rabbit-${id}-`));
+  const layout: NodeLayout = { nodeName: `warren-test-${id}@localhost`, baseDir, amqpPort, distPort, epmdPort };
+  const serverLog = path.join(baseDir, 'server-output.log');
+  const rabbitLog = path.join(baseDir, 'log', 'rabbit.log');
+
+  fs.mkdirSync(path.join(baseDir, 'mnesia'));
+  fs.mkdirSync(path.join(baseDir, 'log'));
+  writeFileAs(path.join(baseDir, 'enabled_plugins'), '[].\n', 0o644);
+  writeFileAs(path.join(baseDir, 'rabbitmq-env.conf'), '# intentionally empty: do not read /etc/rabbitmq/rabbitmq-env.conf\n', 0o644);
+  // Erlang-term config only (advanced.config): with no rabbitmq.conf the node skips the
+  // cuttlefish schema translation, which is a noticeable part of start-up.
+  writeFileAs(
+    path.join(baseDir, 'advanced.config'),
+    [
+      '[',
+      '  {rabbit, [',
+      `    {tcp_listeners, [{"127.0.0.1", ${amqpPort}}]},`,
+      '    {loopback_users, [<<"guest">>]},',
+      '    %% tests must not hit a disk/memory alarm (it silently blocks publishers)',
+      '    {disk_free_limit, 1000000},',
+      '    {vm_memory_high_watermark, 0.8},',
+      '    {log, [{console, [{enabled, false}]}, {file, [{level, info}]}]}',
+      '  ]}',
+      '].',
+      '',
+    ].join('\n'),
+    0o644,
+  );
+  writeFileAs(path.join(baseDir, '.erlang.cookie'), randomBytes(24).toString('hex').toUpperCase(), 0o400);
+  fs.writeFileSync(serverLog, '');
+  fs.writeFileSync(path.join(baseDir, 'epmd.log'), '');
+  if (ident) chownTree(baseDir, ident);
+
+  const env = nodeEnv(layout);
+  const spawnIdentity = ident ?? {};
+  let epmd: ChildProcess | undefined;
+  let server: ChildProcess | undefined;
+  let beamPid: number | undefined;
+
+  const readBeamPid = (): number | undefined => {
+    if (beamPid !== undefined) return beamPid;
+    try {
+      const pid = Number(fs.readFileSync(env['RABBITMQ_PID_FILE'] as string, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && cmdlineOf(pid).includes(baseDir)) beamPid = pid;
+    } catch {
+      // not written yet
+    }
+    return beamPid;
+  };
+
+  const handle = {
+    killNow(): void {
+      const beam = readBeamPid();
+      if (beam !== undefined && cmdlineOf(beam).includes(baseDir)) kill(beam, 'SIGKILL');
+      if (server && !exited(server)) kill(server.pid, 'SIGKILL');
+      if (epmd && !exited(epmd)) kill(epmd.pid, 'SIGKILL');
+      try {
+        fs.rmSync(baseDir, { recursive: true, force: true });
+      } catch {
+        // best effort
+      }
+    },
+  };
+  installExitHook();
+  liveNodes.add(handle);
+
+  const api = makeCtlApi(scriptsDir, layout, ident);
+  let stopping: Promise<void> | undefined;
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const t = Date.now();
+      const beam = readBeamPid();
+      if (server && !exited(server)) {
+        try {
+          await runCtl(scriptsDir, layout, ident, ['stop'], STOP_GRACE_MS);
+        } catch (err) {
+          log(`rabbitmqctl stop failed (${(err as Error).message.split('\n')[0]}); signalling the node`);
+        }
+        if (!(await waitExit(server, STOP_GRACE_MS))) {
+          kill(server.pid, 'SIGTERM'); // the script's TERM trap stops beam
+          if (!(await waitExit(server, KILL_GRACE_MS))) {
+            log('rabbitmq-server did not exit: SIGKILL');
+            if (beam !== undefined && cmdlineOf(beam).includes(baseDir)) kill(beam, 'SIGKILL');
+            kill(server.pid, 'SIGKILL');
+            await waitExit(server, KILL_GRACE_MS);
+          }
+        }
+      }
+      if (beam !== undefined && !(await waitPidGone(beam, KILL_GRACE_MS))) {
+        if (cmdlineOf(beam).includes(baseDir)) kill(beam, 'SIGKILL');
+        await waitPidGone(beam, KILL_GRACE_MS);
+      }
+      if (epmd && !exited(epmd)) {
+        kill(epmd.pid, 'SIGTERM');
+        if (!(await waitExit(epmd, KILL_GRACE_MS))) {
+          kill(epmd.pid, 'SIGKILL');
+          await waitExit(epmd, KILL_GRACE_MS);
+        }
+      }
+      fs.rmSync(baseDir, { recursive: true, force: true });
+      liveNodes.delete(handle);
+      log(`rabbitmq node ${layout.nodeName} stopped in ${Date.now() - t} ms`);
+    })();
+    return stopping;
+  };
+
+  try {
+    // 1. our own epmd, as our own child
+    epmd = spawn(epmdBin, ['-port', String(epmdPort), '-address', '127.0.0.1'], {
+      env,
+      cwd: baseDir,
+      stdio: ['ignore', 'ignore', fs.openSync(path.join(baseDir, 'epmd.log'), 'a')],
+      ...spawnIdentity,
+    });
+    epmd.on('error', () => {}); // reported through exit/port polling below
+    const epmdDeadline = Date.now() + 5_000;
+    while (!(await canConnect(epmdPort))) {
+      if (exited(epmd) || Date.now() > epmdDeadline) {
+        throw new Error(`epmd on port ${epmdPort} did not come up:\n${tailOf(path.join(baseDir, 'epmd.log'))}`);
+      }
+      await sleep(20);
+    }
+
+    // 2. the broker (real script, not the Debian su-wrapper), output to a log file
+    const out = fs.openSync(serverLog, 'a');
+    server = spawn(path.join(scriptsDir, 'rabbitmq-server'), [], {
+      env,
+      cwd: baseDir,
+      detached: false,
+      stdio: ['ignore', out, out],
+      ...spawnIdentity,
+    });
+    fs.closeSync(out);
+    server.on('error', () => {});
+    log(`starting rabbitmq node ${layout.nodeName} (amqp ${amqpPort}, dist ${distPort}, epmd ${epmdPort}, dir ${baseDir})`);
+
+    // 3. await_startup, racing against the server dying
+    const serverDied = new Promise<never>((_, reject) => {
+      server?.once('exit', (code, signal) => reject(new Error(`rabbitmq-server exited during start-up (${signal ?? `exit ${code}`})`)));
+    });
+    serverDied.catch(() => {});
+    const awaitStartup = async (): Promise<void> => {
+      const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+      // await_startup fails fast while the node is not yet registered in epmd: retry until the deadline
+      for (;;) {
+        const left = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
+        try {
+          await runCtl(scriptsDir, layout, ident, ['await_startup', '--timeout', String(left)], left * 1000 + 10_000);
+          return;
+        } catch (err) {
+          if (Date.now() > deadline || (server && exited(server))) throw err;
+          await sleep(200);
+        }
+      }
+    };
+    await Promise.race([awaitStartup(), serverDied]);
+    readBeamPid();
+  } catch (err) {
+    const message =
+      `RabbitMQ node ${layout.nodeName} failed to start: ${(err as Error).message}\n` +
+      `--- server output (tail) ---\n${tailOf(serverLog)}\n--- rabbit.log (tail) ---\n${tailOf(rabbitLog)}`;
+    await stop().catch(() => {});
+    throw new Error(message);
+  }
+
+  const startupMs = Date.now() - t0;
+  log(`rabbitmq node ${layout.nodeName} up in ${startupMs} ms (beam pid ${beamPid ?? '?'})`);
+
+  const node: RabbitNode = {
+    url: `amqp://guest:guest@127.0.0.1:${amqpPort}`,
+    nodeName: layout.nodeName,
+    port: amqpPort,
+    ...api,
+    stop,
+  };
+  layouts.set(node, layout);
+  return node;
+}
+
+// ---------------------------------------------------------------- env hand-over
+
+/** Env vars that let a test file (a separate process) rebuild a handle via rabbitNodeFromEnv(). */
+export function rabbitNodeEnv(node: RabbitNode): Record<string, string> {
+  const layout = layouts.get(node);
+  const env: Record<string, string> = { [ENV_BROKER_URL]: node.url, [ENV_NODE_NAME]: node.nodeName };
+  if (layout) {
+    env[ENV_NODE_DIR] = layout.baseDir;
+    env[ENV_AMQP_PORT] = String(layout.amqpPort);
+    env[ENV_DIST_PORT] = String(layout.distPort);
+    env[ENV_EPMD_PORT] = String(layout.epmdPort);
+  }
+  return env;
+}
+
+/**
+ * Rebuilds a handle to the runner's node from the env set by test/run.ts.
+ * ctl / listQueues / stopApp / startApp work (they only need rabbitmqctl with
+ * the node's env: base dir for the cookie, epmd port, node name). stop() is a
+ * no-op: the runner owns the node's lifecycle. Returns undefined when the tests
+ * run against an external broker (only WARREN_TEST_BROKER_URL set) or outside
+ * the runner.
+ */
+export function rabbitNodeFromEnv(env: NodeJS.ProcessEnv = process.env): RabbitNode | undefined {
+  const url = env[ENV_BROKER_URL];
+  const nodeName = env[ENV_NODE_NAME];
+  const baseDir = env[ENV_NODE_DIR];
+  const epmdPort = Number(env[ENV_EPMD_PORT]);
+  const amqpPort = Number(env[ENV_AMQP_PORT]);
+  const distPort = Number(env[ENV_DIST_PORT] ?? 0);
+  if (!url || !nodeName || !baseDir || !epmdPort || !amqpPort) return undefined;
+  const scriptsDir = rabbitScriptsDir();
+  if (!scriptsDir || !fs.existsSync(baseDir)) return undefined;
+  const layout: NodeLayout = { nodeName, baseDir, amqpPort, distPort, epmdPort };
+  return {
+    url,
+    nodeName,
+    port: amqpPort,
+    ...makeCtlApi(scriptsDir, layout, identityFor(baseDir)),
+    stop: async () => {},
+  };
+}

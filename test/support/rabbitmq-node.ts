@@ -194,7 +194,7 @@ interface Identity {
  * own ensure_epmd still spawns `epmd -daemon` when none answers on ERL_EPMD_PORT,
  * which is why runCtl refuses to run when our epmd is not listening.)
  */
-const ERLANG_DIST_ARGS = '-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}';
+const ERLANG_DIST_ARGS = '-code_path_cache -start_epmd false -kernel inet_dist_use_interface {127,0,0,1}';
 
 /** Variables we must not inherit from the parent (they would redirect or reconfigure the node / CLI). */
 function isForeignVar(key: string): boolean {
@@ -668,7 +668,7 @@ export async function startRabbitNode(options: { log?: Log } = {}): Promise<Rabb
       `RabbitMQ node ${layout.nodeName} failed to start: ${(err as Error).message}\n` +
       `--- server output (tail) ---\n${tailOf(serverLog)}\n--- rabbit.log (tail) ---\n${tailOf(rabbitLog)}`;
     await stop().catch(() => {});
-    throw new Error(message);
+    throw new Error(message, { cause: err });
   }
 
   const startupMs = Date.now() - t0;

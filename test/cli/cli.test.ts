@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+
+const root = path.join(__dirname, '..', '..');
+const warren = path.join(root, 'bin', 'warren.js');
+const fixtureConfig = path.join('test', 'fixtures', 'fixture.config.ts');
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Finished> {
+  const child = spawn(process.execPath, [warren, ...args], { cwd: root, env: { ...process.env, WARREN_BROKER_URL: '', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('warren CLI', () => {
+  test('--help answers with the commands and the environment variables', { timeout: 30_000 }, async () => {
+    const { code, stdout } = await run(['--help']);
+    assert.equal(code, 0);
+    for (const word of ['start', 'tasks', 'WARREN_BROKER_URL', 'WARREN_LOG_LEVEL']) assert.match(stdout, new RegExp(word));
+    const start = await run(['start', '--help']);
+    assert.equal(start.code, 0);
+    assert.match(start.stdout, /--config <file>/);
+    assert.match(start.stdout, /--grace <ms>/);
+  });
+
+  test('tasks lists every task with its queue and pool, without a broker', { timeout: 30_000 }, async () => {
+    const table = await run(['tasks', '--config', fixtureConfig]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /\[tasks\]/);
+    assert.match(table.stdout, /CpuJobs\.hang\s+fx-cpu \(cpu\)\s+hard limit 3000 ms/);
+
+    const json = await run(['tasks', '--config', fixtureConfig, '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    const listed = JSON.parse(json.stdout) as { tasks: Array<{ name: string; queue: string; pool: string }>; queues: Array<{ queue: string; prefetch: number }> };
+    const add = listed.tasks.find((t) => t.name === 'Maths.add');
+    assert.deepEqual([add?.queue, add?.pool], ['fx-io', 'io']);
+    assert.deepEqual(listed.queues.map((q) => [q.queue, q.prefetch]).sort(), [['warren.fx-cpu', 2], ['warren.fx-io', 8]]);
+  });
+
+  test('an invalid config exits 1 naming every bad field', { timeout: 30_000 }, async () => {
+    const { code, stderr } = await run(['tasks', '--config', path.join('test', 'fixtures', 'invalid.config.ts')]);
+    assert.equal(code, 1);
+    assert.match(stderr, /pools\.cpu\.threads/);
+    assert.match(stderr, /logLevel/);
+  });
+
+  test('start serves until SIGTERM, then shuts down gracefully and exits 0', { timeout: 30_000 }, async () => {
+    const child = spawn(process.execPath, [warren, 'start', '--config', fixtureConfig], { cwd: root, env: { ...process.env, WARREN_BROKER_URL: '', WARREN_LOG_LEVEL: 'info' } });
+    let stdout = '';
+    const bannerShown = new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk;
+        if (stdout.includes('[tasks]') && stdout.includes('runtime started')) resolve();
+      }),
+    );
+    await bannerShown;
+    assert.match(stdout, /memory:\/\/ \(embedded in-memory broker\)/);
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'close')) as [number | null];
+    assert.equal(code, 0);
+    assert.match(stdout, /runtime stopped/);
+  });
+});

@@ -1,0 +1,42 @@
+import 'reflect-metadata';
+import amqp from 'amqplib';
+import { describe } from 'node:test';
+import { rabbitNodeFromEnv } from '../support/rabbitmq-node';
+import type { BrokerHarness, DeadLetter } from './broker-harness';
+import { runtimeConformance } from './runtime-conformance';
+
+const node = rabbitNodeFromEnv();
+
+describe('runtime conformance: RabbitMQ', { skip: node ? false : 'no RabbitMQ node: run through npm test' }, () => {
+  runtimeConformance(async (): Promise<BrokerHarness> => {
+    if (!node) throw new Error('unreachable');
+    // A raw amqplib connection: the suite reads and writes the broker without Warren's own transport.
+    const connection = await amqp.connect(node.url, { noDelay: true });
+    const channel = await connection.createConfirmChannel();
+    return {
+      name: 'rabbitmq',
+      url: node.url,
+      publishRaw: async (queue, body, properties) => {
+        channel.sendToQueue(queue, body, { ...properties, headers: properties.headers ?? {} });
+        await channel.waitForConfirms();
+      },
+      takeMessages: async (queue, count) => {
+        const taken: DeadLetter[] = [];
+        const consumer = await connection.createChannel();
+        await new Promise<void>((resolve) => {
+          void consumer.consume(queue, (message) => {
+            if (!message) return;
+            consumer.ack(message);
+            taken.push({ body: message.content.toString(), headers: { ...message.properties.headers } });
+            if (taken.length === count) resolve();
+          });
+        });
+        await consumer.close();
+        return taken;
+      },
+      close: async () => {
+        await connection.close();
+      },
+    };
+  });
+});

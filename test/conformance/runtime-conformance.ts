@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  connect,
+  PayloadTooLargeError,
+  RemoteTaskError,
+  RpcTimeoutError,
+  UnroutableTaskError,
+  type Runtime,
+} from '../../src';
+import { HEADERS } from '../../src/protocol/headers';
+import { encodeTaskRequest } from '../../src/protocol/task-request';
+import { CpuJobs, IoJobs, MathJobs } from '../fixtures/jobs/fixture-jobs';
+import { runLog } from '../fixtures/jobs/run-log';
+import { captureLogger, collectTaskEvents, nextTaskEvent, randomNamespace, startFixtureStack, type FixtureStack } from '../support/fixture-runtime';
+import type { BrokerHarness } from './broker-harness';
+
+const TEST_TIMEOUT = { timeout: 60_000 };
+
+/** The behaviour every transport must give the runtime and the client. Run once per broker. */
+export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): void {
+  let harness: BrokerHarness;
+  let stack: FixtureStack;
+
+  before(async () => {
+    harness = await makeHarness();
+    stack = await startFixtureStack(harness.url);
+  });
+  after(async () => {
+    await stack?.stop();
+    await harness?.close();
+  });
+
+  describe('calls through typed proxies', () => {
+    test('an I/O task and a CPU task answer with their results', TEST_TIMEOUT, async () => {
+      const io = stack.client.proxy(IoJobs);
+      const cpu = stack.client.proxy(CpuJobs);
+      assert.deepEqual(await io.echo({ a: [1, 'two', null] }), { a: [1, 'two', null] });
+      assert.equal(await cpu.echo('from a worker'), 'from a worker');
+    });
+
+    test('tasks of two classes on one queue are dispatched by name', TEST_TIMEOUT, async () => {
+      assert.equal(await stack.client.proxy(MathJobs).add(2, 3), 5);
+      assert.deepEqual(await stack.client.proxy<IoJobs>('IoJobs').echo('by name'), 'by name');
+    });
+
+    test('a task that throws rejects the caller with its name, message, stack and fields, on both pools', TEST_TIMEOUT, async () => {
+      for (const proxy of [stack.client.proxy(IoJobs), stack.client.proxy(CpuJobs)]) {
+        await assert.rejects(proxy.fail('it broke'), (error: Error) => {
+          assert.ok(error instanceof RemoteTaskError);
+          assert.equal(error.remoteName, 'FixtureError');
+          assert.equal(error.remoteMessage, 'it broke');
+          assert.match(error.remoteStack ?? '', /fixture-jobs\.ts/);
+          assert.deepEqual(error.data, { code: 'E_FIXTURE' });
+          return true;
+        });
+      }
+    });
+
+    test('enqueue returns the task id once the broker has the task, and the task runs', TEST_TIMEOUT, async () => {
+      const ran = nextTaskEvent(stack.runtime, (event) => event.task === 'Maths.add');
+      const id = await stack.client.proxy(MathJobs).add.enqueue(1, 1);
+      assert.match(id, /^[0-9a-f-]{36}$/);
+      const event = await ran;
+      assert.equal(event.taskId, id);
+      assert.equal(event.outcome, 'succeeded');
+    });
+
+    test('a caller that stops waiting gets RpcTimeoutError, its entry is freed, and the late reply is dropped with a log line', TEST_TIMEOUT, async () => {
+      const capture = captureLogger('warn');
+      const client = await connect({ url: harness.url, config: stack.config, logger: capture.logger });
+      try {
+        const finished = nextTaskEvent(stack.runtime, (event) => event.task === 'IoJobs.sleep');
+        await assert.rejects(client.proxy(IoJobs).sleep.with({ timeoutMs: 50 })(400), (error: Error) => {
+          assert.ok(error instanceof RpcTimeoutError);
+          assert.equal(error.timeoutMs, 50);
+          return true;
+        });
+        assert.equal(client.waiting, 0);
+        await finished;
+        await capture.waitFor(/late or unknown reply dropped/);
+      } finally {
+        await client.close();
+      }
+    });
+
+    test('a task that no runtime serves fails at once with UnroutableTaskError', TEST_TIMEOUT, async () => {
+      await assert.rejects(stack.client.call('Nobody.serves', []), (error: Error) => {
+        assert.ok(error instanceof UnroutableTaskError);
+        assert.match(error.message, /No queue is bound to task 'Nobody.serves'/);
+        return true;
+      });
+      assert.equal(stack.client.waiting, 0);
+      await assert.rejects(stack.client.proxy<IoJobs>('Misspelt').echo(1), UnroutableTaskError);
+    });
+
+    test('arguments over the size limit are refused before they are published', TEST_TIMEOUT, async () => {
+      const huge = 'x'.repeat(stack.config.maxPayloadBytes + 1);
+      await assert.rejects(stack.client.proxy(IoJobs).echo(huge), PayloadTooLargeError);
+    });
+  });
+
+  describe('dependency injection', () => {
+    test('job classes get constructor injection and providers in the main thread and in CPU workers', TEST_TIMEOUT, async () => {
+      const main = await stack.client.proxy(IoJobs).whereAmI();
+      const worker = await stack.client.proxy(CpuJobs).whereAmI();
+      assert.equal(main.threadId, 0);
+      assert.ok(worker.threadId > 0, `expected a worker thread, got ${worker.threadId}`);
+      for (const where of [main, worker]) {
+        // design:paramtypes was emitted: the class parameter by its class, the interface one as a placeholder
+        assert.equal(where.paramTypes.length, 2);
+        assert.equal(where.paramTypes[0], 'Greeter');
+        assert.equal(where.label, 'from providers');
+      }
+      assert.equal(main.greeting, 'hello, io');
+      assert.equal(worker.greeting, 'hello, cpu');
+    });
+  });
+
+  describe('isolation', () => {
+    test('a CPU task past its hard limit is killed while other CPU tasks complete, and the pool recovers', TEST_TIMEOUT, async () => {
+      const cpu = stack.client.proxy(CpuJobs);
+      const hung = cpu.hang();
+      const others = await Promise.all(Array.from({ length: 6 }, () => cpu.spin(20)));
+      assert.equal(others.length, 6);
+      await assert.rejects(hung, (error: Error) => {
+        assert.ok(error instanceof RemoteTaskError);
+        assert.equal(error.remoteName, 'TaskTimeLimitError');
+        assert.match(error.remoteMessage, /hard time limit of 3000 ms/);
+        return true;
+      });
+      assert.ok((await cpu.whereAmI()).threadId > 0);
+    });
+
+    test('a CPU task that calls process.exit fails alone; the runtime keeps serving', TEST_TIMEOUT, async () => {
+      const cpu = stack.client.proxy(CpuJobs);
+      await assert.rejects(cpu.exit(3), (error: Error) => {
+        assert.ok(error instanceof RemoteTaskError);
+        assert.equal(error.remoteName, 'WorkerCrashedError');
+        assert.match(error.remoteMessage, /exited with code: 3/);
+        return true;
+      });
+      assert.deepEqual(await Promise.all([cpu.echo(1), cpu.echo(2), cpu.echo(3)]), [1, 2, 3]);
+    });
+
+    test('the I/O queue keeps answering while the CPU queue is saturated', TEST_TIMEOUT, async () => {
+      const cpu = stack.client.proxy(CpuJobs);
+      const io = stack.client.proxy(IoJobs);
+      const backlog = 8; // 8 x 250 ms on 2 threads: about a second of saturation
+      let cpuDone = 0;
+      const cpuCalls = Array.from({ length: backlog }, () => cpu.spin(250).then(() => cpuDone++));
+      await nextTaskEvent(stack.runtime, () => true).catch(() => undefined); // let the backlog start
+      const answeredWhileBusy: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        assert.equal(await io.echo(i), i);
+        answeredWhileBusy.push(cpuDone);
+      }
+      await Promise.all(cpuCalls);
+      assert.ok(answeredWhileBusy.every((done) => done < backlog), `every I/O reply arrived before the CPU backlog finished (${answeredWhileBusy})`);
+    });
+  });
+
+  describe('bad input', () => {
+    test('malformed, unknown and foreign messages go to the dead-letter queue with the reason; the runtime keeps serving', TEST_TIMEOUT, async () => {
+      const names = stack.config.broker.namespace;
+      const queue = `${names}.fx-io`;
+      const deadLetters = collectTaskEvents(stack.runtime, 3, (event) => event.outcome === 'dead-lettered');
+      const good = encodeTaskRequest({ id: 'raw-1', task: 'IoJobs.echo', args: [1], attempt: 1 }, 1024);
+      await harness.publishRaw(queue, Buffer.from('{"args": [1,'), { ...good.properties, messageId: 'bad-json' });
+      await harness.publishRaw(queue, good.body, { ...good.properties, messageId: 'ghost', headers: { ...good.properties.headers, [HEADERS.task]: 'Ghost.task' } });
+      await harness.publishRaw(queue, Buffer.from('hello'), { messageId: 'foreign', contentType: 'text/plain' });
+      await deadLetters;
+
+      const entries = await harness.takeMessages(`${queue}.dead`, 3);
+      const reasons = Object.fromEntries(entries.map((entry) => [String(entry.headers[HEADERS.deadErrorName]) + ':' + entry.body.slice(0, 12), String(entry.headers[HEADERS.deadReason])]));
+      assert.match(reasons['InvalidMessageError:{"args": [1,'] ?? '', /Body is not valid JSON/);
+      assert.match(reasons[`UnknownTaskError:${good.body.toString().slice(0, 12)}`] ?? '', /Unknown task 'Ghost.task'/);
+      assert.match(reasons['InvalidMessageError:hello'] ?? '', /Unsupported protocol version/);
+      for (const entry of entries) assert.equal(entry.headers[HEADERS.deadQueue], queue);
+      assert.equal(await stack.client.proxy(IoJobs).echo('still serving'), 'still serving');
+    });
+  });
+
+  describe('graceful shutdown', () => {
+    test('tasks in flight finish, the rest wait for the next runtime: none lost, none run twice', TEST_TIMEOUT, async () => {
+      const namespace = randomNamespace();
+      const first = await startFixtureStack(harness.url, namespace);
+      const keys = Array.from({ length: 20 }, (_, i) => `${namespace}-${i}`);
+      let second: FixtureStack | undefined;
+      try {
+        const io = first.client.proxy(IoJobs);
+        const started = waitForStarts(8); // the queue's concurrency: 8 in flight
+        const ids = await Promise.all(keys.map((key) => io.hold.enqueue(key, 300)));
+        assert.equal(ids.length, keys.length);
+        await started;
+        const completedByFirst = collectSucceeded(first.runtime);
+        await first.runtime.stop();
+        const firstRan = completedByFirst();
+        assert.equal(firstRan.size, 8, 'the first runtime finished exactly what it had started');
+
+        second = await startFixtureStack(harness.url, namespace);
+        const rest = collectTaskEvents(second.runtime, keys.length - firstRan.size);
+        const secondEvents = await rest;
+        assert.ok(secondEvents.every((event) => event.outcome === 'succeeded'));
+        const allIds = new Set([...firstRan, ...secondEvents.map((event) => event.taskId)]);
+        assert.deepEqual([...allIds].sort(), [...ids].sort(), 'every task completed');
+        for (const key of keys) assert.equal(runLog.starts.get(key), 1, `${key} ran once`);
+      } finally {
+        await first.client.close();
+        await second?.stop();
+      }
+    });
+  });
+}
+
+function waitForStarts(count: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const listener = () => {
+      if (++seen === count) {
+        runLog.off('started', listener);
+        resolve();
+      }
+    };
+    runLog.on('started', listener);
+  });
+}
+
+function collectSucceeded(runtime: Runtime): () => Set<string> {
+  const ids = new Set<string>();
+  const listener = (event: { taskId: string; outcome: string }) => {
+    if (event.outcome === 'succeeded') ids.add(event.taskId);
+  };
+  runtime.on('task', listener);
+  return () => {
+    runtime.off('task', listener);
+    return ids;
+  };
+}

@@ -1,0 +1,97 @@
+import 'reflect-metadata';
+import amqp from 'amqplib';
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
+import { connect, Runtime, TopologyMismatchError } from '../../src';
+import { HEADERS } from '../../src/protocol/headers';
+import { IoJobs } from '../fixtures/jobs/fixture-jobs';
+import { captureLogger, fixtureConfig, randomNamespace } from '../support/fixture-runtime';
+import { rabbitNodeFromEnv } from '../support/rabbitmq-node';
+
+const node = rabbitNodeFromEnv();
+const silent = pino({ level: 'silent' });
+
+describe('topology on RabbitMQ, checked through the broker', { skip: node ? false : 'no RabbitMQ node: run through npm test' }, () => {
+  let connection: amqp.ChannelModel;
+  before(async () => {
+    connection = await amqp.connect(node!.url, { noDelay: true });
+  });
+  after(async () => {
+    await connection?.close();
+  });
+
+  test('a runtime declares durable work and dead-letter queues, bound by task name', { timeout: 60_000 }, async () => {
+    const namespace = randomNamespace();
+    const runtime = await Runtime.start({ config: fixtureConfig(node!.url, namespace), logger: silent });
+    try {
+      const queues = (await node!.listQueues()).filter((q) => q.name.startsWith(`${namespace}.`));
+      const byName = Object.fromEntries(queues.map((q) => [q.name, q]));
+      assert.deepEqual(Object.keys(byName).sort(), [`${namespace}.fx-cpu`, `${namespace}.fx-cpu.dead`, `${namespace}.fx-io`, `${namespace}.fx-io.dead`]);
+      assert.equal(byName[`${namespace}.fx-io`]?.consumers, 1);
+      assert.equal(byName[`${namespace}.fx-io.dead`]?.consumers, 0);
+      assert.deepEqual(byName[`${namespace}.fx-io`]?.arguments, { 'x-dead-letter-exchange': `${namespace}.dead`, 'x-dead-letter-routing-key': 'fx-io' });
+
+      const bindings = JSON.parse(await node!.ctl(['list_bindings', 'source_name', 'destination_name', 'routing_key', '--formatter', 'json'])) as Array<{
+        source_name: string;
+        destination_name: string;
+        routing_key: string;
+      }>;
+      const ioKeys = bindings.filter((b) => b.source_name === `${namespace}.tasks` && b.destination_name === `${namespace}.fx-io`).map((b) => b.routing_key);
+      assert.deepEqual(ioKeys.sort(), ['IoJobs.echo', 'IoJobs.fail', 'IoJobs.hold', 'IoJobs.sleep', 'IoJobs.whereAmI', 'Maths.add']);
+
+      const consumerPrefetch = JSON.parse(await node!.ctl(['list_consumers', 'queue_name', 'prefetch_count', '--formatter', 'json'])) as Array<{ queue_name: string; prefetch_count: number }>;
+      const prefetch = Object.fromEntries(consumerPrefetch.filter((c) => c.queue_name.startsWith(namespace)).map((c) => [c.queue_name, c.prefetch_count]));
+      assert.deepEqual(prefetch, { [`${namespace}.fx-io`]: 8, [`${namespace}.fx-cpu`]: 2 }, 'prefetch follows each pool capacity');
+    } finally {
+      await runtime.stop();
+    }
+    // Declaring again is idempotent.
+    const again = await Runtime.start({ config: fixtureConfig(node!.url, namespace), logger: silent });
+    await again.stop();
+  });
+
+  test('a queue that exists with other arguments stops the start with the queue and the difference named', { timeout: 60_000 }, async () => {
+    const namespace = randomNamespace();
+    const channel = await connection.createChannel();
+    await channel.assertQueue(`${namespace}.fx-io`, { durable: true, arguments: { 'x-max-length': 10 } });
+    await channel.close();
+    await assert.rejects(Runtime.start({ config: fixtureConfig(node!.url, namespace), logger: silent }), (error: Error) => {
+      assert.ok(error instanceof TopologyMismatchError);
+      assert.equal(error.entity, `${namespace}.fx-io`);
+      assert.match(error.message, new RegExp(`'${namespace}\\.fx-io' already exists with different arguments: inequivalent arg`));
+      return true;
+    });
+  });
+
+  test('enqueued tasks are persistent, versioned messages that wait in their queue until a runtime serves them', { timeout: 60_000 }, async () => {
+    const namespace = randomNamespace();
+    const config = fixtureConfig(node!.url, namespace);
+    await (await Runtime.start({ config, logger: silent })).stop(); // declare, then leave nobody consuming
+    const client = await connect({ url: node!.url, config, logger: silent });
+    const id = await client.proxy(IoJobs).echo.enqueue('kept');
+    await client.close();
+
+    const channel = await connection.createChannel();
+    const message = await channel.get(`${namespace}.fx-io`, { noAck: true });
+    await channel.close();
+    assert.ok(message, 'the task is in the queue');
+    assert.equal(message.properties.deliveryMode, 2);
+    assert.equal(message.properties.messageId, id);
+    assert.equal(message.properties.contentType, 'application/json');
+    assert.equal(message.properties.headers?.[HEADERS.task], 'IoJobs.echo');
+    assert.equal(message.properties.headers?.[HEADERS.protocol], 1);
+    assert.deepEqual(JSON.parse(message.content.toString()), { args: ['kept'] });
+  });
+
+  test('the broker password never appears in logs', { timeout: 60_000 }, async () => {
+    const capture = captureLogger('info');
+    // The throwaway node's URL carries guest's password, as a production URL would carry its own.
+    const runtime = await Runtime.start({ config: fixtureConfig(node!.url, randomNamespace()), logger: capture.logger });
+    await runtime.stop();
+    const started = await capture.waitFor(/runtime started/);
+    assert.match(started, /guest:\*\*\*@127\.0\.0\.1/);
+    assert.ok(capture.lines.every((line) => !line.includes('guest:guest')), 'no line carries the password');
+    assert.match(runtime.banner(), /guest:\*\*\*@/);
+  });
+});

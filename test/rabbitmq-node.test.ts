@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import amqp from 'amqplib';
+import { ENV_BROKER_URL, rabbitNodeFromEnv } from './support/rabbitmq-node';
+
+const url = process.env[ENV_BROKER_URL];
+const node = rabbitNodeFromEnv();
+
+test('broker URL is provided by test/run.ts', () => {
+  assert.ok(url, `${ENV_BROKER_URL} must be set (run through npm test)`);
+});
+
+test('listQueues() sees a queue declared over AMQP', { skip: node ? false : 'no rabbitmqctl handle (external broker)' }, async () => {
+  assert.ok(url && node);
+  const conn = await amqp.connect(url, { noDelay: true });
+  try {
+    const ch = await conn.createChannel();
+    const name = `warren-node-test-${randomBytes(4).toString('hex')}`;
+    await ch.assertQueue(name, { durable: false, arguments: { 'x-max-length': 5 } });
+    ch.sendToQueue(name, Buffer.from('hello'));
+    await ch.checkQueue(name); // round trip: the publish above has been processed
+
+    const q = (await node.listQueues()).find((row) => row.name === name);
+    assert.ok(q, `queue ${name} not listed`);
+    assert.equal(q.messages, 1);
+    assert.equal(q.consumers, 0);
+    assert.equal(q.arguments['x-max-length'], 5);
+
+    await ch.deleteQueue(name);
+    assert.equal((await node.listQueues()).some((row) => row.name === name), false);
+    await ch.close();
+  } finally {
+    await conn.close();
+  }
+});

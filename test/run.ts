@@ -1,0 +1,202 @@
+/**
+ * `npm test` — node -r @swc-node/register test/run.ts [file filters...]
+ *
+ *   1. type-check   npx tsc -p tsconfig.json --noEmit
+ *   2. lint         npx eslint .            (skipped while there is no eslint.config.*)
+ *   3. cycles       madge --circular (if installed) else dpdm --circular -T, over src/
+ *   4. broker       ensureRabbitMqInstalled() + startRabbitNode(); started in the
+ *                   background while 1-3 run. Skipped when WARREN_TEST_BROKER_URL is set.
+ *   5. tests        node --test --test-reporter=spec -r @swc-node/register <test/**\/*.test.ts>
+ *                   filtered by the CLI args (substring match on the path), with
+ *                   WARREN_TEST_BROKER_URL / WARREN_TEST_RABBIT_* in the env
+ *                   (see rabbitNodeFromEnv in test/support/rabbitmq-node.ts)
+ *   6. the node is always stopped (also on SIGINT/SIGTERM); exit code = test runner's.
+ *
+ * Env knobs:
+ *   WARREN_TEST_BROKER_URL     use this broker, start no node (rabbitNodeFromEnv() then
+ *                              returns undefined unless WARREN_TEST_RABBIT_* are set too)
+ *   WARREN_TEST_SKIP_CHECKS=1  skip steps 1-3 (quick edit-test loop)
+ *   WARREN_TEST_CONCURRENCY    files run in parallel (default 1: files share one broker and
+ *                              fault tests stop_app it, and the machine has 2 cores)
+ *   WARREN_TEST_TIMEOUT        per-test timeout in ms (default 120000)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import fg from 'fast-glob';
+import { ENV_BROKER_URL, ensureRabbitMqInstalled, rabbitNodeEnv, startRabbitNode, type RabbitNode } from './support/rabbitmq-node';
+
+const ROOT = path.resolve(__dirname, '..');
+const BIN = path.join(ROOT, 'node_modules', '.bin');
+
+const say = (line: string): void => {
+  process.stdout.write(`[test] ${line}\n`);
+};
+const secs = (t0: number): string => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+
+let current: ChildProcess | undefined;
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: 'inherit' });
+    current = child;
+    child.on('error', (err) => {
+      process.stderr.write(`[test] cannot run ${cmd}: ${err.message}\n`);
+      resolve(127);
+    });
+    child.on('close', (code, signal) => {
+      if (current === child) current = undefined;
+      resolve(code ?? (signal ? 128 + (signalNumber(signal) ?? 1) : 1));
+    });
+  });
+}
+
+function signalNumber(signal: NodeJS.Signals): number | undefined {
+  return os.constants.signals[signal];
+}
+
+async function staticChecks(): Promise<boolean> {
+  let t = Date.now();
+  say('type-check: npx tsc -p tsconfig.json --noEmit');
+  if ((await run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'])) !== 0) {
+    say('type-check FAILED');
+    return false;
+  }
+  say(`type-check ok (${secs(t)})`);
+
+  const eslintConfig = ['eslint.config.mjs', 'eslint.config.js', 'eslint.config.cjs', 'eslint.config.ts', 'eslint.config.mts', 'eslint.config.cts'].find(
+    (f) => fs.existsSync(path.join(ROOT, f)),
+  );
+  if (!eslintConfig) {
+    say('lint: skipped (no eslint.config.mjs yet)');
+  } else {
+    t = Date.now();
+    say('lint: npx eslint .');
+    if ((await run('npx', ['eslint', '.'])) !== 0) {
+      say('lint FAILED');
+      return false;
+    }
+    say(`lint ok (${secs(t)})`);
+  }
+
+  t = Date.now();
+  let cycleCmd: string[];
+  if (fs.existsSync(path.join(BIN, 'madge'))) {
+    cycleCmd = ['madge', '--circular', '--extensions', 'ts', '--ts-config', 'tsconfig.json', 'src'];
+  } else if (fs.existsSync(path.join(BIN, 'dpdm'))) {
+    // -T: type-only imports are erased by the compiler, so they cannot form a runtime cycle
+    cycleCmd = ['dpdm', '--no-tree', '--no-warning', '--no-progress', '-T', '--exit-code', 'circular:1', 'src/**/*.ts'];
+  } else {
+    say('circular imports: FAILED — neither madge nor dpdm is installed (npm install)');
+    return false;
+  }
+  say(`circular imports: npx ${cycleCmd.join(' ')}`);
+  if ((await run('npx', cycleCmd)) !== 0) {
+    say('circular imports FAILED');
+    return false;
+  }
+  say(`circular imports ok (${secs(t)})`);
+  return true;
+}
+
+async function testFiles(filters: string[]): Promise<string[]> {
+  const all = (await fg('test/**/*.test.ts', { cwd: ROOT, ignore: ['**/node_modules/**'], onlyFiles: true })).sort();
+  return filters.length === 0 ? all : all.filter((f) => filters.some((needle) => f.includes(needle)));
+}
+
+async function main(): Promise<number> {
+  const filters = process.argv.slice(2);
+  const t0 = Date.now();
+
+  // Broker first, in the background: it boots while the static checks run.
+  let node: RabbitNode | undefined;
+  let nodeStarting: Promise<RabbitNode | undefined> | undefined;
+  const external = process.env[ENV_BROKER_URL];
+  if (external) {
+    say(`broker: using ${ENV_BROKER_URL}=${external} (no node started)`);
+  } else {
+    say('broker: ensuring rabbitmq-server is installed, starting a throwaway node (background)');
+    const brokerLog = (line: string): void => say(`  [rabbitmq] ${line}`);
+    nodeStarting = (async () => {
+      await ensureRabbitMqInstalled(brokerLog);
+      node = await startRabbitNode({ log: brokerLog });
+      if (stopRequested) await node.stop();
+      return node;
+    })();
+    nodeStarting.catch(() => {}); // awaited below
+  }
+  cleanup = async () => {
+    if (nodeStarting) await nodeStarting.catch(() => undefined);
+    if (node) await node.stop();
+  };
+
+  try {
+    if (process.env['WARREN_TEST_SKIP_CHECKS'] === '1') {
+      say('static checks: skipped (WARREN_TEST_SKIP_CHECKS=1)');
+    } else if (!(await staticChecks())) {
+      return 1;
+    }
+
+    const files = await testFiles(filters);
+    if (files.length === 0) {
+      say(filters.length ? `no test file matches ${filters.map((f) => JSON.stringify(f)).join(' ')}` : 'no test files (test/**/*.test.ts)');
+      return filters.length ? 1 : 0;
+    }
+
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    if (nodeStarting) {
+      const t = Date.now();
+      const started = await nodeStarting; // rejects with the node's log tail on failure
+      if (!started) return 1;
+      Object.assign(env, rabbitNodeEnv(started));
+      say(`broker: ${started.nodeName} at ${started.url}${Date.now() - t > 100 ? ` (waited ${secs(t)})` : ''}`);
+    }
+
+    const concurrency = process.env['WARREN_TEST_CONCURRENCY'] ?? '1';
+    const timeout = process.env['WARREN_TEST_TIMEOUT'] ?? '120000';
+    const args = [
+      '--test',
+      '--test-reporter=spec',
+      `--test-concurrency=${concurrency}`,
+      `--test-timeout=${timeout}`,
+      '-r',
+      '@swc-node/register',
+      ...files,
+    ];
+    say(`tests: node ${args.slice(0, 6).join(' ')} <${files.length} file(s)>`);
+    const code = await run(process.execPath, args, env);
+    say(`tests ${code === 0 ? 'passed' : `FAILED (exit ${code})`} — total ${secs(t0)}`);
+    return code;
+  } finally {
+    const t = Date.now();
+    await cleanup();
+    if (node) say(`broker: node stopped (${secs(t)})`);
+  }
+}
+
+let cleanup: () => Promise<void> = async () => {};
+let stopRequested = false;
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopRequested) {
+      // second signal: give up waiting; the node module's exit hook SIGKILLs our PIDs
+      process.exit(128 + (signalNumber(signal) ?? 1));
+    }
+    stopRequested = true;
+    say(`${signal}: stopping`);
+    if (current && current.exitCode === null) current.kill(signal);
+    void cleanup()
+      .catch((err: unknown) => process.stderr.write(`[test] cleanup failed: ${String(err)}\n`))
+      .finally(() => process.exit(128 + (signalNumber(signal) ?? 1)));
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`[test] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

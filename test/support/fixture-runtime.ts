@@ -1,0 +1,96 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import pino, { type Logger } from 'pino';
+import { connect, loadConfig, Runtime, type ResolvedConfig, type TaskEvent, type WarrenClient } from '../../src';
+
+export const FIXTURE_CONFIG = path.join(__dirname, '..', 'fixtures', 'fixture.config.ts');
+
+/** A namespace no other test uses, so every test has its own exchanges and queues. */
+export function randomNamespace(): string {
+  return `t${randomBytes(4).toString('hex')}`;
+}
+
+/** The fixture config pointed at a broker and a fresh namespace; `overrides` replace top-level fields. */
+export function fixtureConfig(url: string, namespace: string, overrides: Partial<ResolvedConfig> = {}): ResolvedConfig {
+  const config = loadConfig(FIXTURE_CONFIG, { env: {} });
+  return { ...config, broker: { ...config.broker, url, namespace }, ...overrides };
+}
+
+/** A pino logger whose lines tests can read and wait for. */
+export function captureLogger(level = 'warn'): { logger: Logger; lines: string[]; waitFor(pattern: RegExp): Promise<string> } {
+  const lines: string[] = [];
+  const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const line = chunk.toString();
+      lines.push(line);
+      for (const waiter of [...waiters]) {
+        if (waiter.pattern.test(line)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(line);
+        }
+      }
+      done();
+    },
+  });
+  return {
+    logger: pino({ level }, stream),
+    lines,
+    waitFor: (pattern) => {
+      const seen = lines.find((line) => pattern.test(line));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve) => waiters.push({ pattern, resolve }));
+    },
+  };
+}
+
+export interface FixtureStack {
+  readonly runtime: Runtime;
+  readonly client: WarrenClient;
+  readonly config: ResolvedConfig;
+  stop(): Promise<void>;
+}
+
+/** A runtime serving the fixture jobs and a client, on one broker and namespace. */
+export async function startFixtureStack(url: string, namespace = randomNamespace(), overrides: Partial<ResolvedConfig> = {}, logger?: Logger): Promise<FixtureStack> {
+  const config = fixtureConfig(url, namespace, overrides);
+  const log = logger ?? pino({ level: 'silent' });
+  const runtime = await Runtime.start({ config, logger: log });
+  const client = await connect({ url, config, logger: log });
+  return {
+    runtime,
+    client,
+    config,
+    stop: async () => {
+      await client.close();
+      await runtime.stop();
+    },
+  };
+}
+
+/** Resolves with the first task event that matches. */
+export async function nextTaskEvent(runtime: Runtime, match: (event: TaskEvent) => boolean): Promise<TaskEvent> {
+  for (;;) {
+    const [event] = (await once(runtime, 'task')) as [TaskEvent];
+    if (match(event)) return event;
+  }
+}
+
+/** Collects task events until `count` have matched. */
+export function collectTaskEvents(runtime: Runtime, count: number, match: (event: TaskEvent) => boolean = () => true): Promise<TaskEvent[]> {
+  return new Promise((resolve) => {
+    const seen: TaskEvent[] = [];
+    const listener = (event: TaskEvent) => {
+      if (!match(event)) return;
+      seen.push(event);
+      if (seen.length === count) {
+        runtime.off('task', listener);
+        resolve(seen);
+      }
+    };
+    runtime.on('task', listener);
+  });
+}

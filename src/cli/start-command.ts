@@ -6,22 +6,33 @@ import { Runtime } from '../runtime/runtime';
 export async function startCommand(options: { config?: string; grace?: number }): Promise<void> {
   const config = loadConfig(options.config);
   const logger = createLogger(config.logLevel);
-  const runtime = await Runtime.start({ config, logger });
-  process.stdout.write(`${runtime.banner()}\n\n`);
 
-  runtime.on('connectionLost', () => {
-    // Unacknowledged tasks are redelivered by the broker; a supervisor restarts us.
-    logger.fatal('exiting: the broker connection was lost');
-    process.exit(1);
-  });
-
+  // Signals are handled from the first moment, so one that arrives during start-up still
+  // means a graceful stop once the runtime is up, never a kill halfway through.
   let signals = 0;
+  let stopRequested: ((signal: NodeJS.Signals) => void) | undefined;
+  let pendingSignal: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
     if (signals > 1) {
       logger.warn({ signal }, 'second signal: exiting now; unacknowledged tasks will be redelivered');
       process.exit(1);
     }
+    if (stopRequested) stopRequested(signal);
+    else pendingSignal = signal;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const runtime = await Runtime.start({ config, logger });
+  process.stdout.write(`${runtime.banner()}\n\n`);
+  runtime.on('connectionLost', () => {
+    // Unacknowledged tasks are redelivered by the broker; a supervisor restarts us.
+    logger.fatal('exiting: the broker connection was lost');
+    process.exit(1);
+  });
+
+  stopRequested = (signal) => {
     logger.info({ signal, inFlight: runtime.inFlight }, 'shutting down gracefully (send the signal again to exit now)');
     runtime.stop(options.grace).then(
       () => process.exit(0),
@@ -31,6 +42,5 @@ export async function startCommand(options: { config?: string; grace?: number })
       },
     );
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  if (pendingSignal) stopRequested(pendingSignal);
 }

@@ -19,10 +19,14 @@
  * wrapper resets HOME (cookie) and hides the broker PID behind `su`.
  *
  * Processes we start (and are the only ones we ever signal):
- *   epmd        - our child;
+ *   epmd        - our child (`epmd -port P -address 127.0.0.1`, not -daemon);
  *   sh          - our child, the /usr/lib/rabbitmq/bin/rabbitmq-server script;
- *   beam.smp    - child of that sh; PID read from RABBITMQ_PID_FILE and only
- *                 signalled after checking it is still our sh's child / our node.
+ *   beam.smp    - child of that sh (exec'd, so no extra layers); PID from
+ *                 RABBITMQ_PID_FILE, and only signalled after checking that its
+ *                 command line holds our unique base dir (`-home <dir>`).
+ *   rabbitmqctl - short-lived children of ctl() (SIGKILLed on timeout).
+ * rabbitmqctl is refused once our epmd is gone: its ensure_epmd would otherwise
+ * daemonize an `epmd -daemon` on our port that nobody owns.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -162,8 +166,10 @@ export async function ensureRabbitMqInstalled(log: Log = () => {}): Promise<void
   } finally {
     if (wrotePolicy) {
       try {
-        if (fs.readFileSync(policy, 'utf8') === policyBody) fs.rmSync(policy);
-        log(`removed temporary ${policy}`);
+        if (fs.readFileSync(policy, 'utf8') === policyBody) {
+          fs.rmSync(policy);
+          log(`removed temporary ${policy}`);
+        }
       } catch {
         // already gone
       }
@@ -194,7 +200,7 @@ interface Identity {
  * own ensure_epmd still spawns `epmd -daemon` when none answers on ERL_EPMD_PORT,
  * which is why runCtl refuses to run when our epmd is not listening.)
  */
-const ERLANG_DIST_ARGS = '-code_path_cache -start_epmd false -kernel inet_dist_use_interface {127,0,0,1}';
+const ERLANG_DIST_ARGS = '-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}';
 
 /** Variables we must not inherit from the parent (they would redirect or reconfigure the node / CLI). */
 function isForeignVar(key: string): boolean {
@@ -309,19 +315,30 @@ async function runCtl(
 type QueueRow = { name: string; messages: number; consumers: number; arguments: Record<string, unknown> };
 
 /**
- * rabbitmqctl's JSON formatter renders queue arguments either as an object or
- * as a list of [key, type, value] / {key: value} entries depending on version:
- * normalise to a plain object.
+ * rabbitmqctl's JSON formatter renders AMQP tables as lists of
+ * [key, type, value] (e.g. [["x-max-length","byte",5]]), nested tables the same
+ * way; arrays come out as {type: value} objects (lossy in rabbitmqctl 3.10: one
+ * element per type survives). Turn all of it into plain JSON values.
  */
-function normaliseArguments(raw: unknown): Record<string, unknown> {
+function fieldValue(type: unknown, value: unknown): unknown {
+  if (type === 'table') return amqpTable(value);
+  if (type === 'array' && Array.isArray(value)) {
+    return (value as unknown[]).map((item) => (Array.isArray(item) && item.length === 2 ? fieldValue(item[0], item[1]) : item));
+  }
+  if (type === 'array' && value && typeof value === 'object') {
+    // rabbitmqctl 3.10 renders arrays as {type: value} objects (lossy: one element per type)
+    return Object.entries(value).map(([t, v]) => fieldValue(t, v));
+  }
+  return value;
+}
+
+function amqpTable(raw: unknown): Record<string, unknown> {
   if (raw && typeof raw === 'object' && !Array.isArray(raw)) return raw as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   if (Array.isArray(raw)) {
     for (const entry of raw as unknown[]) {
       if (Array.isArray(entry) && typeof entry[0] === 'string') {
-        out[entry[0]] = entry.length >= 3 ? entry[2] : entry[1];
-      } else if (entry && typeof entry === 'object') {
-        Object.assign(out, entry);
+        out[entry[0]] = entry.length >= 3 ? fieldValue(entry[1], entry[2]) : entry[1];
       }
     }
   }
@@ -337,7 +354,7 @@ function parseQueues(stdout: string): QueueRow[] {
     name: String(r['name']),
     messages: Number(r['messages'] ?? 0),
     consumers: Number(r['consumers'] ?? 0),
-    arguments: normaliseArguments(r['arguments']),
+    arguments: amqpTable(r['arguments']),
   }));
 }
 
@@ -416,6 +433,20 @@ function cmdlineOf(pid: number): string {
   } catch {
     return '';
   }
+}
+
+/** PIDs whose command line contains every needle (Linux /proc; empty elsewhere). */
+function pidsWithCmdline(...needles: string[]): number[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return [];
+  }
+  return entries.map(Number).filter((pid) => {
+    const cmd = cmdlineOf(pid);
+    return cmd !== '' && needles.every((n) => cmd.includes(n));
+  });
 }
 
 function exited(child: ChildProcess): boolean {
@@ -510,33 +541,39 @@ export async function startRabbitNode(options: { log?: Log } = {}): Promise<Rabb
   const serverLog = path.join(baseDir, 'server-output.log');
   const rabbitLog = path.join(baseDir, 'log', 'rabbit.log');
 
-  fs.mkdirSync(path.join(baseDir, 'mnesia'));
-  fs.mkdirSync(path.join(baseDir, 'log'));
-  writeFileAs(path.join(baseDir, 'enabled_plugins'), '[].\n', 0o644);
-  writeFileAs(path.join(baseDir, 'rabbitmq-env.conf'), '# intentionally empty: do not read /etc/rabbitmq/rabbitmq-env.conf\n', 0o644);
-  // Erlang-term config only (advanced.config): with no rabbitmq.conf the node skips the
-  // cuttlefish schema translation, which is a noticeable part of start-up.
-  writeFileAs(
-    path.join(baseDir, 'advanced.config'),
-    [
-      '[',
-      '  {rabbit, [',
-      `    {tcp_listeners, [{"127.0.0.1", ${amqpPort}}]},`,
-      '    {loopback_users, [<<"guest">>]},',
-      '    %% tests must not hit a disk/memory alarm (it silently blocks publishers)',
-      '    {disk_free_limit, 1000000},',
-      '    {vm_memory_high_watermark, 0.8},',
-      '    {log, [{console, [{enabled, false}]}, {file, [{level, info}]}]}',
-      '  ]}',
-      '].',
-      '',
-    ].join('\n'),
-    0o644,
-  );
-  writeFileAs(path.join(baseDir, '.erlang.cookie'), randomBytes(24).toString('hex').toUpperCase(), 0o400);
-  fs.writeFileSync(serverLog, '');
-  fs.writeFileSync(path.join(baseDir, 'epmd.log'), '');
-  if (ident) chownTree(baseDir, ident);
+  try {
+    fs.mkdirSync(path.join(baseDir, 'mnesia'));
+    fs.mkdirSync(path.join(baseDir, 'log'));
+    writeFileAs(path.join(baseDir, 'enabled_plugins'), '[].\n', 0o644);
+    writeFileAs(path.join(baseDir, 'rabbitmq-env.conf'), '# intentionally empty: do not read /etc/rabbitmq/rabbitmq-env.conf\n', 0o644);
+    // Erlang-term config only (advanced.config, no rabbitmq.conf): nothing for cuttlefish to
+    // translate, and no /etc/rabbitmq file can leak in. (The node logs a harmless warning
+    // "Using RABBITMQ_ADVANCED_CONFIG_FILE".)
+    writeFileAs(
+      path.join(baseDir, 'advanced.config'),
+      [
+        '[',
+        '  {rabbit, [',
+        `    {tcp_listeners, [{"127.0.0.1", ${amqpPort}}]},`,
+        '    {loopback_users, [<<"guest">>]},',
+        '    %% tests must not hit a disk/memory alarm (it silently blocks publishers)',
+        '    {disk_free_limit, 1000000},',
+        '    {vm_memory_high_watermark, 0.8},',
+        '    {log, [{console, [{enabled, false}]}, {file, [{level, info}]}]}',
+        '  ]}',
+        '].',
+        '',
+      ].join('\n'),
+      0o644,
+    );
+    writeFileAs(path.join(baseDir, '.erlang.cookie'), randomBytes(24).toString('hex').toUpperCase(), 0o400);
+    fs.writeFileSync(serverLog, '');
+    fs.writeFileSync(path.join(baseDir, 'epmd.log'), '');
+    if (ident) chownTree(baseDir, ident);
+  } catch (err) {
+    fs.rmSync(baseDir, { recursive: true, force: true });
+    throw err;
+  }
 
   const env = nodeEnv(layout);
   const spawnIdentity = ident ?? {};
@@ -544,13 +581,22 @@ export async function startRabbitNode(options: { log?: Log } = {}): Promise<Rabb
   let server: ChildProcess | undefined;
   let beamPid: number | undefined;
 
+  /**
+   * beam.smp of our node: from RABBITMQ_PID_FILE, else the process whose command line
+   * holds our (unique, random) base dir and rabbit's boot args. It is the child of the
+   * sh we spawned, but may have been re-parented if that sh died.
+   */
   const readBeamPid = (): number | undefined => {
     if (beamPid !== undefined) return beamPid;
+    const ours = (pid: number): boolean => Number.isInteger(pid) && pid > 0 && cmdlineOf(pid).includes(baseDir);
     try {
       const pid = Number(fs.readFileSync(env['RABBITMQ_PID_FILE'] as string, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && cmdlineOf(pid).includes(baseDir)) beamPid = pid;
+      if (ours(pid)) beamPid = pid;
     } catch {
       // not written yet
+    }
+    if (beamPid === undefined && server !== undefined) {
+      beamPid = pidsWithCmdline(`-home ${baseDir} `, '-s rabbit boot').find(ours);
     }
     return beamPid;
   };
@@ -578,23 +624,25 @@ export async function startRabbitNode(options: { log?: Log } = {}): Promise<Rabb
     stopping ??= (async () => {
       const t = Date.now();
       const beam = readBeamPid();
-      if (server && !exited(server)) {
+      const serverRunning = (): boolean => server !== undefined && !exited(server);
+      if (serverRunning() || (beam !== undefined && pidAlive(beam))) {
         try {
           await runCtl(scriptsDir, layout, ident, ['stop'], STOP_GRACE_MS);
         } catch (err) {
           log(`rabbitmqctl stop failed (${(err as Error).message.split('\n')[0]}); signalling the node`);
         }
-        if (!(await waitExit(server, STOP_GRACE_MS))) {
-          kill(server.pid, 'SIGTERM'); // the script's TERM trap stops beam
-          if (!(await waitExit(server, KILL_GRACE_MS))) {
-            log('rabbitmq-server did not exit: SIGKILL');
-            if (beam !== undefined && cmdlineOf(beam).includes(baseDir)) kill(beam, 'SIGKILL');
-            kill(server.pid, 'SIGKILL');
-            await waitExit(server, KILL_GRACE_MS);
-          }
+      }
+      if (server && serverRunning() && !(await waitExit(server, STOP_GRACE_MS))) {
+        kill(server.pid, 'SIGTERM'); // the script's TERM trap stops beam
+        if (!(await waitExit(server, KILL_GRACE_MS))) {
+          log('rabbitmq-server did not exit: SIGKILL');
+          if (beam !== undefined && cmdlineOf(beam).includes(baseDir)) kill(beam, 'SIGKILL');
+          kill(server.pid, 'SIGKILL');
+          await waitExit(server, KILL_GRACE_MS);
         }
       }
-      if (beam !== undefined && !(await waitPidGone(beam, KILL_GRACE_MS))) {
+      if (beam !== undefined && !(await waitPidGone(beam, STOP_GRACE_MS))) {
+        log(`beam.smp ${beam} still running: SIGKILL`);
         if (cmdlineOf(beam).includes(baseDir)) kill(beam, 'SIGKILL');
         await waitPidGone(beam, KILL_GRACE_MS);
       }
@@ -614,12 +662,14 @@ export async function startRabbitNode(options: { log?: Log } = {}): Promise<Rabb
 
   try {
     // 1. our own epmd, as our own child
+    const epmdOut = fs.openSync(path.join(baseDir, 'epmd.log'), 'a');
     epmd = spawn(epmdBin, ['-port', String(epmdPort), '-address', '127.0.0.1'], {
       env,
       cwd: baseDir,
-      stdio: ['ignore', 'ignore', fs.openSync(path.join(baseDir, 'epmd.log'), 'a')],
+      stdio: ['ignore', epmdOut, epmdOut],
       ...spawnIdentity,
     });
+    fs.closeSync(epmdOut);
     epmd.on('error', () => {}); // reported through exit/port polling below
     const epmdDeadline = Date.now() + 5_000;
     while (!(await canConnect(epmdPort))) {

@@ -57,6 +57,9 @@ export class WarrenClient {
     const taskId = randomUUID();
     const timeoutMs = options.timeoutMs ?? this.options.rpcTimeoutMs;
     const reply = this.pending.add(taskId, task, timeoutMs);
+    // The reply can beat the publisher confirm: a failure that arrives while we still await the
+    // publish must not count as an unhandled rejection. The caller still receives it below.
+    reply.catch(() => {});
     try {
       await this.publish(task, taskId, args, replyTo);
     } catch (error) {

@@ -78,6 +78,35 @@ export class UnknownTaskError extends WarrenError {
   }
 }
 
+/**
+ * Throw this from a task to fail it for good: no retry, straight to the dead-letter queue.
+ * For failures another attempt cannot fix (bad input, a record that does not exist).
+ */
+export class NonRetryableError extends WarrenError {}
+
+/** The task's arguments failed its schema. Never retried. */
+export class InvalidArgumentsError extends InvalidMessageError {
+  constructor(
+    readonly task: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`Invalid arguments for ${task}: ${problems.join('; ')}`);
+  }
+}
+
+/** The message was delivered too often without being acknowledged: it probably crashes whoever runs it. */
+export class RedeliveryLimitError extends WarrenError {}
+
+/** The reason of a task's AbortSignal when its soft time limit passes. */
+export class SoftTimeLimitError extends WarrenError {
+  constructor(
+    readonly task: string,
+    readonly limitMs: number,
+  ) {
+    super(`Task '${task}' passed its soft time limit of ${limitMs} ms`);
+  }
+}
+
 /** A class could not be resolved from the DI container (a provider is missing). */
 export class DependencyResolutionError extends WarrenError {}
 

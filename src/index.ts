@@ -1,7 +1,10 @@
 import 'reflect-metadata';
 
-export { Task, type JobClass } from './decorators/task';
-export type { PoolKind, TaskOptions } from './decorators/task-options';
+export { Task, TaskMethod, type JobClass } from './decorators/task';
+export type { PoolKind, TaskOptions, MethodOptions, RunOptions } from './decorators/task-options';
+export type { RetryPolicy } from './policy/retry-policy';
+export { currentTask, type TaskContext } from './context/task-context';
+export type { StandardSchemaV1 } from './validation/standard-schema';
 export { defineConfig, type WarrenConfig, type ProviderSetup, type LogLevel } from './config/define-config';
 export type { ResolvedConfig } from './config/resolved-config';
 export { loadConfig } from './config/load-config';

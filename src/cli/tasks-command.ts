@@ -1,6 +1,5 @@
 import { loadConfig } from '../config/load-config';
-import { findJobFiles, loadJobModules } from '../registry/load-job-modules';
-import { TaskRegistry } from '../registry/task-registry';
+import { scanRegistry } from '../registry/scan-registry';
 import { formatBanner } from '../runtime/banner';
 import { planQueues } from '../runtime/queue-plan';
 import { TopologyNames } from '../topology/topology';
@@ -8,7 +7,7 @@ import { TopologyNames } from '../topology/topology';
 /** `warren tasks`: what `warren start` would serve, without a broker. */
 export async function tasksCommand(options: { config?: string; json?: boolean }): Promise<void> {
   const config = loadConfig(options.config);
-  const registry = TaskRegistry.fromModules(loadJobModules(await findJobFiles(config.jobs, config.rootDir)));
+  const registry = await scanRegistry(config);
   const plans = planQueues(registry.queues(), config, new TopologyNames(config.broker.namespace));
   if (options.json) {
     const tasks = registry.tasks().map(({ name, queue, pool, className, method, modulePath, hardTimeLimitMs }) => ({ name, queue, pool, className, method, modulePath, hardTimeLimitMs }));

@@ -2,6 +2,8 @@
 export interface CallOptions {
   /** How long to wait for the reply. Default: the client's `rpcTimeoutMs`. */
   readonly timeoutMs?: number;
+  /** Runs in all for this call, overriding the task's retry policy (1: no retry). */
+  readonly maxAttempts?: number;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -18,8 +20,8 @@ export interface RemoteTask<F extends AnyMethod> {
   (...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
   /** Publishes the task without waiting for a result; resolves with the task id once the broker confirmed it. */
   enqueue(...args: Parameters<F>): Promise<string>;
-  /** The same call with per-call options. */
-  with(options: CallOptions): (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>;
+  /** The same call with per-call options; `.enqueue` on it publishes without waiting. */
+  with(options: CallOptions): ((...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>) & { enqueue(...args: Parameters<F>): Promise<string> };
 }
 
 /**

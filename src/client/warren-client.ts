@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { getTaskOptions, type JobClass } from '../decorators/task';
-import { ClientClosedError, RemoteTaskError, UnroutableTaskError, WarrenError } from '../errors';
+import { getMethodOptions, getTaskOptions, type JobClass } from '../decorators/task';
+import { ClientClosedError, InvalidArgumentsError, RemoteTaskError, UnroutableTaskError, WarrenError } from '../errors';
 import { decodeTaskReply } from '../protocol/task-reply';
 import { encodeTaskRequest } from '../protocol/task-request';
 import type { TopologyNames } from '../topology/topology';
 import type { MessageProperties, Transport } from '../transport/transport';
+import { validateWith, type StandardSchemaV1 } from '../validation/standard-schema';
 import { PendingCalls } from './pending-calls';
 import type { CallOptions, RemoteTask, TaskProxy } from './task-proxy';
 
@@ -44,15 +45,20 @@ export class WarrenClient {
         // `then` must stay undefined, or `await client.proxy(X)` would treat the proxy as a promise.
         if (typeof property !== 'string' || property === 'then') return undefined;
         let method = methods.get(property);
-        if (!method) methods.set(property, (method = this.remoteTask(`${prefix}.${property}`)));
+        if (!method) {
+          // With the class at hand, arguments are checked against its schema before publishing.
+          const schema = typeof target === 'string' ? undefined : getMethodOptions(target, property)?.args;
+          methods.set(property, (method = this.remoteTask(`${prefix}.${property}`, schema)));
+        }
         return method;
       },
     });
   }
 
   /** Runs a task by name and resolves with its result (rejects with RemoteTaskError if it threw). */
-  async call(task: string, args: readonly unknown[], options: CallOptions = {}): Promise<unknown> {
+  async call(task: string, args: readonly unknown[], options: CallOptions = {}, argsSchema?: StandardSchemaV1): Promise<unknown> {
     this.assertOpen();
+    if (argsSchema) args = await checkArgs(task, args, argsSchema);
     const replyTo = await this.openReplies();
     const taskId = randomUUID();
     const timeoutMs = options.timeoutMs ?? this.options.rpcTimeoutMs;
@@ -61,7 +67,7 @@ export class WarrenClient {
     // publish must not count as an unhandled rejection. The caller still receives it below.
     reply.catch(() => {});
     try {
-      await this.publish(task, taskId, args, replyTo);
+      await this.publish(task, taskId, args, replyTo, options);
     } catch (error) {
       this.pending.fail(taskId, error as Error);
     }
@@ -69,10 +75,11 @@ export class WarrenClient {
   }
 
   /** Publishes a task without waiting for its result; resolves with its id once the broker has it. */
-  async enqueue(task: string, args: readonly unknown[]): Promise<string> {
+  async enqueue(task: string, args: readonly unknown[], options: CallOptions = {}, argsSchema?: StandardSchemaV1): Promise<string> {
     this.assertOpen();
+    if (argsSchema) args = await checkArgs(task, args, argsSchema);
     const taskId = randomUUID();
-    await this.publish(task, taskId, args, undefined);
+    await this.publish(task, taskId, args, undefined, options);
     return taskId;
   }
 
@@ -88,20 +95,17 @@ export class WarrenClient {
     await this.options.transport.close();
   }
 
-  private remoteTask(task: string): RemoteTask<(...args: unknown[]) => unknown> {
-    const call = (...args: unknown[]) => this.call(task, args);
-    return Object.assign(call, {
-      enqueue: (...args: unknown[]) => this.enqueue(task, args),
-      with:
-        (options: CallOptions) =>
-        (...args: unknown[]) =>
-          this.call(task, args, options),
-    }) as RemoteTask<(...args: unknown[]) => unknown>;
+  private remoteTask(task: string, argsSchema: StandardSchemaV1 | undefined): RemoteTask<(...args: unknown[]) => unknown> {
+    const bind = (options: CallOptions) =>
+      Object.assign((...args: unknown[]) => this.call(task, args, options, argsSchema), {
+        enqueue: (...args: unknown[]) => this.enqueue(task, args, options, argsSchema),
+      });
+    return Object.assign(bind({}), { with: bind }) as RemoteTask<(...args: unknown[]) => unknown>;
   }
 
-  private async publish(task: string, taskId: string, args: readonly unknown[], replyTo: string | undefined): Promise<void> {
+  private async publish(task: string, taskId: string, args: readonly unknown[], replyTo: string | undefined, options: CallOptions): Promise<void> {
     const { transport, names, maxPayloadBytes } = this.options;
-    const { body, properties } = encodeTaskRequest({ id: taskId, task, args, attempt: 1, replyTo }, maxPayloadBytes);
+    const { body, properties } = encodeTaskRequest({ id: taskId, task, args, attempt: 1, replyTo, maxAttempts: options.maxAttempts }, maxPayloadBytes);
     const outcome = await transport.publish(names.tasksExchange, task, body, properties, { mandatory: true });
     if (outcome === 'unroutable') throw new UnroutableTaskError(task, names.tasksExchange);
   }
@@ -132,6 +136,12 @@ export class WarrenClient {
   private assertOpen(): void {
     if (this.closed) throw new ClientClosedError('The client is closed');
   }
+}
+
+async function checkArgs(task: string, args: readonly unknown[], schema: StandardSchemaV1): Promise<readonly unknown[]> {
+  const checked = await validateWith(schema, args);
+  if (!checked.ok) throw new InvalidArgumentsError(task, checked.problems);
+  return args; // the original arguments travel: the runtime validates (and transforms) them again
 }
 
 function taskPrefixOf(jobClass: JobClass): string {

@@ -1,4 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
+import type { RetryPolicy } from '../policy/retry-policy';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -14,6 +15,13 @@ export interface WarrenConfig {
     namespace?: string;
     /** AMQP heartbeat in seconds. Default 30. */
     heartbeatSeconds?: number;
+    /**
+     * Retry delays are served by one TTL queue per tier; a delay is rounded down to a tier.
+     * Default: 1 s, 2 s, 5 s, 10 s, 30 s, 1 min, 2 min, 5 min, 10 min, 30 min, 1 h.
+     */
+    delayTiersMs?: number[];
+    /** While the connection is being recovered, how long a publish waits before it fails. Default 10 000 ms. */
+    publishTimeoutMs?: number;
   };
   /** Globs of job files, relative to the config file. */
   jobs: string | string[];
@@ -29,6 +37,20 @@ export interface WarrenConfig {
       concurrency?: number;
     };
   };
+  /** Limits and retries for every task whose class or method does not set its own. */
+  defaults?: {
+    /** Default 300 000 ms (5 min). */
+    softTimeLimitMs?: number;
+    /** Default 600 000 ms (10 min): far below RabbitMQ's 30-minute delivery acknowledgement timeout. */
+    hardTimeLimitMs?: number;
+    /** Default: 1 attempt (no retry); when retried, 1 s doubling to at most 5 min, 20 % jitter. */
+    retry?: Omit<RetryPolicy, 'retryOn'>;
+  };
+  /**
+   * Deliveries of one message that may end without an acknowledgement (the runtime died while
+   * running it) before it is dead-lettered as poison. Default 5.
+   */
+  maxRedeliveries?: number;
   /** Per-queue overrides, by queue name. */
   queues?: Record<string, { concurrency?: number }>;
   /** Runs in the main thread and in every CPU worker thread before any job class is resolved. */

@@ -5,6 +5,7 @@ import type { WarrenConfig } from './define-config';
 import type { ResolvedConfig } from './resolved-config';
 
 const positiveInt = z.number().int().positive();
+const DEFAULT_DELAY_TIERS_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const brokerUrl = z
@@ -20,8 +21,26 @@ const configSchema = z.strictObject({
         .regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits, _ . : or -')
         .optional(),
       heartbeatSeconds: z.number().int().nonnegative().optional(),
+      delayTiersMs: z.array(positiveInt).min(1).optional(),
+      publishTimeoutMs: positiveInt.optional(),
     })
     .optional(),
+  defaults: z
+    .strictObject({
+      softTimeLimitMs: positiveInt.optional(),
+      hardTimeLimitMs: positiveInt.optional(),
+      retry: z
+        .strictObject({
+          maxAttempts: positiveInt.optional(),
+          initialDelayMs: positiveInt.optional(),
+          factor: z.number().min(1).optional(),
+          maxDelayMs: positiveInt.optional(),
+          jitter: z.number().min(0).max(1).optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  maxRedeliveries: positiveInt.optional(),
   jobs: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
   pools: z
     .strictObject({
@@ -73,7 +92,15 @@ export function resolveConfig(
       url,
       namespace: config.broker?.namespace ?? 'warren',
       heartbeatSeconds: config.broker?.heartbeatSeconds ?? 30,
+      delayTiersMs: [...(config.broker?.delayTiersMs ?? DEFAULT_DELAY_TIERS_MS)].sort((a, b) => a - b),
+      publishTimeoutMs: config.broker?.publishTimeoutMs ?? 10_000,
     },
+    defaults: {
+      softTimeLimitMs: config.defaults?.softTimeLimitMs ?? 300_000,
+      hardTimeLimitMs: config.defaults?.hardTimeLimitMs ?? 600_000,
+      retry: config.defaults?.retry,
+    },
+    maxRedeliveries: config.maxRedeliveries ?? 5,
     jobs: typeof config.jobs === 'string' ? [config.jobs] : config.jobs,
     pools: {
       cpu: { threads: config.pools?.cpu?.threads ?? os.availableParallelism(), maxOldGenerationSizeMb: config.pools?.cpu?.maxOldGenerationSizeMb },

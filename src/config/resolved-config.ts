@@ -1,8 +1,17 @@
+import type { RunDefaults } from '../registry/task-definition';
 import type { LogLevel, ProviderSetup } from './define-config';
 
 /** The config with every default filled in and every field checked. */
 export interface ResolvedConfig {
-  readonly broker: { readonly url: string | undefined; readonly namespace: string; readonly heartbeatSeconds: number };
+  readonly broker: {
+    readonly url: string | undefined;
+    readonly namespace: string;
+    readonly heartbeatSeconds: number;
+    readonly delayTiersMs: readonly number[];
+    readonly publishTimeoutMs: number;
+  };
+  readonly defaults: RunDefaults;
+  readonly maxRedeliveries: number;
   readonly jobs: readonly string[];
   readonly pools: {
     readonly cpu: { readonly threads: number; readonly maxOldGenerationSizeMb: number | undefined };

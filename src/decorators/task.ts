@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { injectable } from 'tsyringe';
-import { RegistryError } from '../errors';
-import { POOL_KINDS, type TaskOptions } from './task-options';
+import { checkMethodOptions, checkTaskOptions } from './check-options';
+import type { MethodOptions, TaskOptions } from './task-options';
 
 const TASK_METADATA = Symbol.for('warren:task');
+const METHOD_METADATA = Symbol.for('warren:task-methods');
 
 /** A class constructor; job classes are resolved from a tsyringe container, so any parameters are allowed. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -21,32 +22,28 @@ export function Task(options: TaskOptions): ClassDecorator {
   };
 }
 
+/** Options for one task method: an argument schema, limits or a retry policy that differ from the class's. */
+export function TaskMethod(options: MethodOptions): MethodDecorator {
+  return (target, propertyKey) => {
+    const method = String(propertyKey);
+    checkMethodOptions(options, `${(target as { constructor: { name: string } }).constructor.name}.${method}`);
+    const owner = (target as { constructor: object }).constructor;
+    const existing = (Reflect.getOwnMetadata(METHOD_METADATA, owner) ?? {}) as Record<string, MethodOptions>;
+    Reflect.defineMetadata(METHOD_METADATA, { ...existing, [method]: Object.freeze({ ...options }) }, owner);
+  };
+}
+
 export function getTaskOptions(target: unknown): TaskOptions | undefined {
   if (typeof target !== 'function') return undefined;
   // getOwnMetadata: a subclass of a job class is not a job class unless it says so itself.
   return Reflect.getOwnMetadata(TASK_METADATA, target) as TaskOptions | undefined;
 }
 
-/** Rejects bad options where they are written, so the error points at the decorator. */
-function checkTaskOptions(options: TaskOptions): void {
-  const where = `@Task(${JSON.stringify(options)})`;
-  if (typeof options.queue !== 'string' || !/^[A-Za-z0-9_.:-]+$/.test(options.queue)) {
-    throw new RegistryError(`${where}: queue must be a non-empty name of letters, digits, '_', '.', ':' or '-'`);
+/** The `@TaskMethod` options of a method, looked up along the class's prototype chain. */
+export function getMethodOptions(target: JobClass, method: string): MethodOptions | undefined {
+  for (let current: unknown = target; typeof current === 'function' && current !== Function.prototype; current = Object.getPrototypeOf(current)) {
+    const options = (Reflect.getOwnMetadata(METHOD_METADATA, current) as Record<string, MethodOptions> | undefined)?.[method];
+    if (options) return options;
   }
-  if (!POOL_KINDS.includes(options.pool)) {
-    throw new RegistryError(`${where}: pool must be one of ${POOL_KINDS.join(', ')}`);
-  }
-  if (options.name !== undefined && !/^[A-Za-z_$][\w$]*$/.test(options.name)) {
-    throw new RegistryError(`${where}: name must be an identifier`);
-  }
-  for (const key of ['concurrency', 'hardTimeLimitMs'] as const) {
-    const value = options[key];
-    if (value !== undefined && (!Number.isInteger(value) || value <= 0)) {
-      throw new RegistryError(`${where}: ${key} must be a positive integer`);
-    }
-  }
-  const known = new Set(['queue', 'pool', 'name', 'concurrency', 'hardTimeLimitMs']);
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new RegistryError(`${where}: unknown option '${key}'`);
-  }
+  return undefined;
 }

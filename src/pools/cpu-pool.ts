@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import { TaskTimeLimitError, WorkerCrashedError, describe } from '../errors';
+import { isRetryable } from '../policy/retry-policy';
 import { serializeError } from '../protocol/serialized-error';
 import type { CpuTaskMessage, CpuWorkerData } from './cpu-worker-protocol';
 import type { Pool, RunResult, TaskRun } from './pool';
@@ -44,8 +45,11 @@ export class CpuPool implements Pool {
     return this.running;
   }
 
-  async run({ definition, args }: TaskRun): Promise<RunResult> {
+  async run({ taskId, attempt, definition, args }: TaskRun): Promise<RunResult> {
     const message: CpuTaskMessage = {
+      taskId,
+      attempt,
+      softTimeLimitMs: definition.softTimeLimitMs,
       task: definition.name,
       modulePath: definition.modulePath,
       exportName: definition.exportName,
@@ -62,7 +66,7 @@ export class CpuPool implements Pool {
         signal?.aborted && definition.hardTimeLimitMs !== undefined
           ? new TaskTimeLimitError(definition.name, definition.hardTimeLimitMs)
           : new WorkerCrashedError(`The worker thread running ${definition.name} died: ${describe(error)}`, { cause: error });
-      return { outcome: { ok: false, error: serializeError(failure) }, threadId: -1 };
+      return { outcome: { ok: false, error: serializeError(failure) }, threadId: -1, retryable: isRetryable(failure, definition.retry.retryOn) };
     } finally {
       this.running--;
     }

@@ -6,9 +6,12 @@ export interface CpuWorkerData {
 
 /** One task for a CPU worker: plain data, so it crosses the thread boundary by structured clone. */
 export interface CpuTaskMessage {
+  readonly taskId: string;
   readonly task: string;
+  readonly attempt: number;
   readonly modulePath: string;
   readonly exportName: string;
   readonly method: string;
   readonly args: readonly unknown[];
+  readonly softTimeLimitMs: number | undefined;
 }

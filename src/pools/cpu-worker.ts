@@ -3,8 +3,9 @@ import { threadId, workerData } from 'node:worker_threads';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import type { ProviderSetup } from '../config/define-config';
 import { requireDefault } from '../config/load-config';
-import type { JobClass } from '../decorators/task';
+import { getMethodOptions, getTaskOptions, type JobClass } from '../decorators/task';
 import { WarrenError, describe } from '../errors';
+import { isRetryable, mergeRetryPolicies } from '../policy/retry-policy';
 import { serializeError } from '../protocol/serialized-error';
 import { invokeTask } from './invoke-task';
 import { JobInstances } from './job-instances';
@@ -52,10 +53,14 @@ function jobClass({ modulePath, exportName, task }: CpuTaskMessage): JobClass {
 }
 
 export default async function runCpuTask(message: CpuTaskMessage): Promise<RunResult> {
+  let found: JobClass | undefined;
   try {
-    const result = await invokeTask(setUp(), jobClass(message), message.method, message.args);
-    return { outcome: { ok: true, result }, threadId };
+    found = jobClass(message);
+    const result = await invokeTask(setUp(), found, message);
+    return { outcome: { ok: true, result }, threadId, retryable: false };
   } catch (error) {
-    return { outcome: { ok: false, error: serializeError(error) }, threadId };
+    // retryOn may be a predicate or error classes: only this thread has the real error to test.
+    const retryOn = found ? mergeRetryPolicies(getTaskOptions(found)?.retry, getMethodOptions(found, message.method)?.retry).retryOn : undefined;
+    return { outcome: { ok: false, error: serializeError(error) }, threadId, retryable: isRetryable(error, retryOn) };
   }
 }

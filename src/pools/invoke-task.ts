@@ -1,9 +1,20 @@
+import type { JobClass } from '../decorators/task';
+import { runAsTask } from '../context/task-context';
 import type { JobInstances } from './job-instances';
 
-/** Calls the task's method on the thread's instance of its job class. */
-export async function invokeTask(instances: JobInstances, jobClass: Parameters<JobInstances['get']>[0], method: string, args: readonly unknown[]): Promise<unknown> {
+export interface Invocation {
+  readonly taskId: string;
+  readonly task: string;
+  readonly attempt: number;
+  readonly method: string;
+  readonly args: readonly unknown[];
+  readonly softTimeLimitMs: number | undefined;
+}
+
+/** Calls the task's method on the thread's instance of its job class, inside its task context. */
+export async function invokeTask(instances: JobInstances, jobClass: JobClass, invocation: Invocation): Promise<unknown> {
   const instance = instances.get(jobClass) as Record<string, (...a: unknown[]) => unknown>;
-  const fn = instance[method];
-  if (typeof fn !== 'function') throw new TypeError(`${jobClass.name}.${method} is not a method`);
-  return await fn.apply(instance, [...args]);
+  const fn = instance[invocation.method];
+  if (typeof fn !== 'function') throw new TypeError(`${jobClass.name}.${invocation.method} is not a method`);
+  return runAsTask(invocation, async () => fn.apply(instance, [...invocation.args]));
 }

@@ -1,4 +1,5 @@
 import { TaskTimeLimitError } from '../errors';
+import { isRetryable } from '../policy/retry-policy';
 import { serializeError } from '../protocol/serialized-error';
 import { invokeTask } from './invoke-task';
 import type { JobInstances } from './job-instances';
@@ -21,14 +22,21 @@ export class IoPool implements Pool {
     return this.running;
   }
 
-  async run({ definition, args }: TaskRun): Promise<RunResult> {
+  async run({ taskId, attempt, definition, args }: TaskRun): Promise<RunResult> {
     this.running++;
     try {
-      const work = invokeTask(this.instances, definition.jobClass, definition.method, args);
+      const work = invokeTask(this.instances, definition.jobClass, {
+        taskId,
+        task: definition.name,
+        attempt,
+        method: definition.method,
+        args,
+        softTimeLimitMs: definition.softTimeLimitMs,
+      });
       const result = definition.hardTimeLimitMs === undefined ? await work : await withHardLimit(work, definition.name, definition.hardTimeLimitMs);
-      return { outcome: { ok: true, result }, threadId: 0 };
+      return { outcome: { ok: true, result }, threadId: 0, retryable: false };
     } catch (error) {
-      return { outcome: { ok: false, error: serializeError(error) }, threadId: 0 };
+      return { outcome: { ok: false, error: serializeError(error) }, threadId: 0, retryable: isRetryable(error, definition.retry.retryOn) };
     } finally {
       this.running--;
     }

@@ -4,6 +4,7 @@ import type { TaskDefinition } from '../registry/task-definition';
 
 export interface TaskRun {
   readonly taskId: string;
+  readonly attempt: number;
   readonly definition: TaskDefinition;
   readonly args: readonly unknown[];
 }
@@ -12,6 +13,8 @@ export interface TaskRun {
 export interface RunResult {
   readonly outcome: TaskOutcome;
   readonly threadId: number;
+  /** For a failure: whether the task's retry policy lets another attempt try (decided where the error was thrown). */
+  readonly retryable: boolean;
 }
 
 /**

@@ -7,10 +7,18 @@ export const HEADERS = {
   attempt: 'x-warren-attempt',
   /** Epoch ms after which the caller no longer waits for the reply. */
   deadline: 'x-warren-deadline',
+  /** Per-call override of the retry policy's attempts. */
+  maxAttempts: 'x-warren-max-attempts',
+  /** How often the runtime saw this message redelivered unacknowledged (a crash while running it). */
+  redeliveries: 'x-warren-redeliveries',
+  firstFailureAt: 'x-warren-first-failure-at',
+  lastError: 'x-warren-last-error',
   /** Set on dead-letter entries: why the message ended there. */
   deadReason: 'x-warren-dead-reason',
   deadErrorName: 'x-warren-dead-error',
   deadAt: 'x-warren-dead-at',
+  deadStack: 'x-warren-dead-stack',
+  deadAttempts: 'x-warren-dead-attempts',
   deadRuntime: 'x-warren-dead-runtime',
   deadQueue: 'x-warren-dead-queue',
 } as const;

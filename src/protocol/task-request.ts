@@ -11,6 +11,8 @@ export interface TaskRequest {
   readonly replyTo?: string;
   /** Epoch ms after which nobody waits for the reply. */
   readonly deadline?: number;
+  /** Overrides the task's retry policy for this call. */
+  readonly maxAttempts?: number;
 }
 
 export interface EncodedMessage {
@@ -44,6 +46,7 @@ export function encodeTaskRequest(request: TaskRequest, maxPayloadBytes: number)
     [HEADERS.attempt]: request.attempt,
   };
   if (request.deadline !== undefined) headers[HEADERS.deadline] = request.deadline;
+  if (request.maxAttempts !== undefined) headers[HEADERS.maxAttempts] = request.maxAttempts;
   return {
     body,
     properties: {
@@ -86,14 +89,21 @@ export function decodeTaskRequest(body: Buffer, properties: MessageProperties, m
   if (typeof parsed !== 'object' || parsed === null || !Array.isArray(args)) {
     throw new InvalidMessageError('Body must be a JSON object with an "args" array');
   }
-  const attempt = headers[HEADERS.attempt];
   const deadline = headers[HEADERS.deadline];
+  const maxAttempts = positiveInteger(headers[HEADERS.maxAttempts]);
   return {
     id: properties.messageId,
     task,
     args,
-    attempt: typeof attempt === 'number' && Number.isInteger(attempt) && attempt > 0 ? attempt : 1,
+    attempt: positiveInteger(headers[HEADERS.attempt]) ?? 1,
     replyTo: properties.replyTo,
     deadline: typeof deadline === 'number' ? deadline : undefined,
+    ...(maxAttempts === undefined ? {} : { maxAttempts }),
   };
+}
+
+/** AMQP headers may carry numbers as numbers or (from other clients) as strings. */
+export function positiveInteger(value: unknown): number | undefined {
+  const number = typeof value === 'string' ? Number(value) : value;
+  return typeof number === 'number' && Number.isInteger(number) && number > 0 ? number : undefined;
 }

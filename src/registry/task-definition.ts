@@ -1,5 +1,7 @@
 import type { JobClass } from '../decorators/task';
 import type { PoolKind } from '../decorators/task-options';
+import type { ResolvedRetryPolicy, RetryPolicy } from '../policy/retry-policy';
+import type { StandardSchemaV1 } from '../validation/standard-schema';
 
 /** One task: a method of a job class, with where it lives so a worker thread can load it too. */
 export interface TaskDefinition {
@@ -13,8 +15,19 @@ export interface TaskDefinition {
   readonly queue: string;
   readonly pool: PoolKind;
   readonly concurrency?: number;
-  readonly hardTimeLimitMs?: number;
+  readonly softTimeLimitMs: number | undefined;
+  readonly hardTimeLimitMs: number | undefined;
+  /** Config defaults, then the class's policy, then the method's. */
+  readonly retry: ResolvedRetryPolicy;
+  readonly argsSchema: StandardSchemaV1 | undefined;
   readonly jobClass: JobClass;
+}
+
+/** What the config sets for every task unless its class or method says otherwise. */
+export interface RunDefaults {
+  readonly softTimeLimitMs?: number;
+  readonly hardTimeLimitMs?: number;
+  readonly retry?: Omit<RetryPolicy, 'retryOn'>;
 }
 
 /** A queue and the tasks it serves; several tasks share a queue and are dispatched by name. */

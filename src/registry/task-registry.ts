@@ -1,6 +1,7 @@
-import { getTaskOptions, type JobClass } from '../decorators/task';
+import { getMethodOptions, getTaskOptions, type JobClass } from '../decorators/task';
+import { mergeRetryPolicies } from '../policy/retry-policy';
 import { RegistryError } from '../errors';
-import type { QueueDefinition, TaskDefinition } from './task-definition';
+import type { QueueDefinition, RunDefaults, TaskDefinition } from './task-definition';
 import { taskMethodNames } from './task-methods';
 
 /** A loaded job module: its absolute path and its exports. */
@@ -19,7 +20,7 @@ export class TaskRegistry {
   }
 
   /** Every exported `@Task` class of the modules; other exports (helpers, providers, constants) are left alone. */
-  static fromModules(modules: readonly JobModule[]): TaskRegistry {
+  static fromModules(modules: readonly JobModule[], defaults: RunDefaults = {}): TaskRegistry {
     const definitions: TaskDefinition[] = [];
     const seen = new Set<JobClass>();
     for (const { file, exports } of modules) {
@@ -27,7 +28,7 @@ export class TaskRegistry {
         const options = getTaskOptions(value);
         if (!options || seen.has(value as JobClass)) continue;
         seen.add(value as JobClass);
-        definitions.push(...definitionsOf(value as JobClass, exportName, file));
+        definitions.push(...definitionsOf(value as JobClass, exportName, file, defaults));
       }
     }
     return new TaskRegistry(definitions);
@@ -89,7 +90,7 @@ export class TaskRegistry {
   }
 }
 
-function definitionsOf(jobClass: JobClass, exportName: string, file: string): TaskDefinition[] {
+function definitionsOf(jobClass: JobClass, exportName: string, file: string, defaults: RunDefaults): TaskDefinition[] {
   const options = getTaskOptions(jobClass);
   if (!options) return [];
   const methods = taskMethodNames(jobClass);
@@ -97,16 +98,22 @@ function definitionsOf(jobClass: JobClass, exportName: string, file: string): Ta
     throw new RegistryError(`@Task class ${jobClass.name} in ${file} has no public methods, so it defines no task`);
   }
   const prefix = options.name ?? jobClass.name;
-  return methods.map((method) => ({
-    name: `${prefix}.${method}`,
-    method,
-    className: jobClass.name,
-    exportName,
-    modulePath: file,
-    queue: options.queue,
-    pool: options.pool,
-    concurrency: options.concurrency,
-    hardTimeLimitMs: options.hardTimeLimitMs,
-    jobClass,
-  }));
+  return methods.map((method) => {
+    const methodOptions = getMethodOptions(jobClass, method);
+    return {
+      name: `${prefix}.${method}`,
+      method,
+      className: jobClass.name,
+      exportName,
+      modulePath: file,
+      queue: options.queue,
+      pool: options.pool,
+      concurrency: options.concurrency,
+      softTimeLimitMs: methodOptions?.softTimeLimitMs ?? options.softTimeLimitMs ?? defaults.softTimeLimitMs,
+      hardTimeLimitMs: methodOptions?.hardTimeLimitMs ?? options.hardTimeLimitMs ?? defaults.hardTimeLimitMs,
+      retry: mergeRetryPolicies(defaults.retry, options.retry, methodOptions?.retry),
+      argsSchema: methodOptions?.args,
+      jobClass,
+    };
+  });
 }

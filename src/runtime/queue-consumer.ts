@@ -1,14 +1,18 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { UnknownTaskError } from '../errors';
+import { InvalidArgumentsError, RedeliveryLimitError, UnknownTaskError } from '../errors';
+import { backoffDelayMs, pickDelayTier } from '../policy/retry-policy';
 import { HEADERS } from '../protocol/headers';
-import { serializeError } from '../protocol/serialized-error';
+import { serializeError, type SerializedError } from '../protocol/serialized-error';
 import { encodeTaskReply, type TaskOutcome } from '../protocol/task-reply';
-import { decodeTaskRequest, peekTaskIdentity } from '../protocol/task-request';
-import type { Pool } from '../pools/pool';
+import { decodeTaskRequest, peekTaskIdentity, positiveInteger, type TaskRequest } from '../protocol/task-request';
+import type { Pool, RunResult } from '../pools/pool';
+import type { TaskDefinition } from '../registry/task-definition';
 import type { TaskRegistry } from '../registry/task-registry';
-import type { Delivery, Subscription, Transport } from '../transport/transport';
+import type { Delivery, PublishOutcome, Subscription, Transport } from '../transport/transport';
+import { validateWith } from '../validation/standard-schema';
 import type { QueuePlan } from './queue-plan';
+import type { Republisher } from './republisher';
 import type { TaskEvent } from './task-event';
 
 export interface QueueConsumerDeps {
@@ -16,22 +20,24 @@ export interface QueueConsumerDeps {
   readonly pool: Pool;
   readonly registry: TaskRegistry;
   readonly transport: Transport;
-  readonly deadLetterExchange: string;
+  readonly republisher: Republisher;
   readonly maxPayloadBytes: number;
-  readonly runtimeId: string;
+  readonly maxRedeliveries: number;
+  readonly delayTiersMs: readonly number[];
   readonly logger: Logger;
   readonly onTask: (event: TaskEvent) => void;
 }
 
 interface InFlight {
   readonly delivery: Delivery;
+  readonly started: number;
   settled: boolean;
 }
 
 /**
- * Serves one queue: decodes each delivery, dispatches it by task name to the queue's pool,
- * replies to the caller, and only then acknowledges. What cannot be run goes to the queue's
- * dead-letter queue with the reason, and a waiting caller is told why.
+ * Serves one queue. For each delivery: count redeliveries (a crash loop ends in the DLQ), decode,
+ * dispatch by task name to the queue's pool, then reply and acknowledge, schedule a retry, or
+ * dead-letter with the reason. The original is acknowledged only once what replaces it is safe.
  */
 export class QueueConsumer {
   private subscription: Subscription | undefined;
@@ -66,20 +72,19 @@ export class QueueConsumer {
     let count = 0;
     for (const entry of this.inFlight) {
       if (entry.settled) continue;
-      entry.settled = true;
-      entry.delivery.nack(true);
+      this.settle(entry, 'requeue');
       count++;
     }
     return count;
   }
 
   private async handle(delivery: Delivery): Promise<void> {
-    const entry: InFlight = { delivery, settled: false };
+    const entry: InFlight = { delivery, started: performance.now(), settled: false };
     this.inFlight.add(entry);
     try {
       await this.process(entry);
     } catch (error) {
-      // A bug or a broker failure while replying: the message goes back rather than vanishing.
+      // A bug, or the broker failing us mid-way: the message goes back rather than vanishing.
       this.deps.logger.error({ err: error, queue: this.deps.plan.brokerQueue }, 'delivery handling failed; message requeued');
       this.settle(entry, 'requeue');
     } finally {
@@ -90,75 +95,93 @@ export class QueueConsumer {
 
   private async process(entry: InFlight): Promise<void> {
     const { delivery } = entry;
-    const { plan, pool, registry, maxPayloadBytes } = this.deps;
-    const started = performance.now();
-    let request;
+    const { plan, registry, maxPayloadBytes } = this.deps;
+    if (delivery.redelivered && (await this.countRedelivery(entry))) return;
+
+    let request: TaskRequest;
     try {
       request = decodeTaskRequest(delivery.body, delivery.properties, maxPayloadBytes);
     } catch (error) {
-      return this.deadLetter(entry, error, started);
+      return this.reject(entry, error);
     }
     const definition = registry.get(request.task);
-    if (!definition || definition.queue !== plan.queue.name) {
-      return this.deadLetter(entry, new UnknownTaskError(request.task), started);
+    if (!definition || definition.queue !== plan.queue.name) return this.reject(entry, new UnknownTaskError(request.task));
+
+    let args = request.args;
+    if (definition.argsSchema) {
+      const checked = await validateWith(definition.argsSchema, args);
+      if (!checked.ok) return this.reject(entry, new InvalidArgumentsError(request.task, checked.problems));
+      args = checked.value as unknown[];
     }
 
-    const { outcome, threadId } = await pool.run({ taskId: request.id, definition, args: request.args });
+    const result = await this.deps.pool.run({ taskId: request.id, attempt: request.attempt, definition, args });
     if (entry.settled) return; // requeued by a shutdown that could not wait any longer
-    if (request.replyTo) await this.reply(request.replyTo, request.id, outcome);
-    this.settle(entry, 'ack');
-    this.report({
-      taskId: request.id,
-      task: request.task,
-      queue: plan.queue.name,
-      pool: plan.pool,
-      outcome: outcome.ok ? 'succeeded' : 'failed',
-      durationMs: performance.now() - started,
-      threadId,
-      attempt: request.attempt,
-      error: outcome.ok ? undefined : outcome.error,
-    });
+    if (result.outcome.ok) return this.succeed(entry, request, result);
+    return this.fail(entry, request, definition, result);
   }
 
-  /** Publishes a copy to the dead-letter queue with the reason in its headers, then acks the original. */
-  private async deadLetter(entry: InFlight, error: unknown, started: number): Promise<void> {
+  private async succeed(entry: InFlight, request: TaskRequest, result: RunResult): Promise<void> {
+    if (request.replyTo) await this.reply(request.replyTo, request.id, result.outcome);
+    this.settle(entry, 'ack');
+    this.report(entry, request, 'succeeded', result.threadId);
+  }
+
+  private async fail(entry: InFlight, request: TaskRequest, definition: TaskDefinition, result: RunResult): Promise<void> {
+    const error = (result.outcome as { error: SerializedError }).error;
+    const maxAttempts = request.maxAttempts ?? definition.retry.maxAttempts;
+    if (result.retryable && request.attempt < maxAttempts) {
+      const delayMs = backoffDelayMs(request.attempt + 1, definition.retry);
+      const tierMs = pickDelayTier(delayMs, this.deps.delayTiersMs);
+      this.settleAfter(entry, await this.deps.republisher.retry(entry.delivery, request.attempt + 1, tierMs, error));
+      this.report(entry, request, 'retried', result.threadId, error, Date.now() + tierMs);
+      return;
+    }
+    const routed = await this.deps.republisher.deadLetter(entry.delivery, this.deps.plan.queue.name, error, request.attempt);
+    if (request.replyTo) await this.reply(request.replyTo, request.id, result.outcome);
+    this.settleAfter(entry, routed);
+    this.report(entry, request, 'failed', result.threadId, error);
+  }
+
+  /** Never run: dead-lettered with the reason, and a waiting caller is told why. */
+  private async reject(entry: InFlight, error: unknown): Promise<void> {
     const { delivery } = entry;
-    const { plan, transport, deadLetterExchange, runtimeId } = this.deps;
     const identity = peekTaskIdentity(delivery.properties);
     const reason = serializeError(error);
-    const headers = {
-      ...delivery.properties.headers,
-      [HEADERS.deadReason]: reason.message,
-      [HEADERS.deadErrorName]: reason.name,
-      [HEADERS.deadAt]: new Date().toISOString(),
-      [HEADERS.deadRuntime]: runtimeId,
-      [HEADERS.deadQueue]: plan.brokerQueue,
-    };
-    const routed = await transport
-      .publish(deadLetterExchange, plan.queue.name, delivery.body, { ...delivery.properties, headers, persistent: true, messageId: identity.id ?? `dead-${Date.now()}` }, { mandatory: true })
-      .catch((publishError: unknown) => {
-        this.deps.logger.error({ err: publishError }, 'could not publish a dead letter');
-        return 'failed' as const;
-      });
+    const routed = await this.deps.republisher.deadLetter(delivery, this.deps.plan.queue.name, reason, 0);
     if (identity.replyTo && identity.id) await this.reply(identity.replyTo, identity.id, { ok: false, error: reason });
-    // If our own copy did not land, the queue's dead-letter exchange takes the original (without our reason headers).
-    this.settle(entry, routed === 'routed' ? 'ack' : 'reject');
-    this.report({
-      taskId: identity.id ?? '(none)',
-      task: identity.task ?? '(unknown)',
-      queue: plan.queue.name,
-      pool: plan.pool,
-      outcome: 'dead-lettered',
-      durationMs: performance.now() - started,
-      threadId: 0,
-      attempt: 1,
-      error: reason,
-    });
+    this.settleAfter(entry, routed);
+    const request = { id: identity.id ?? '(none)', task: identity.task ?? '(unknown)', attempt: 0 };
+    this.report(entry, request, 'rejected', 0, reason);
+  }
+
+  /**
+   * A redelivered message may be the one that crashed the last runtime. Before running it, its
+   * count goes back to the broker on a fresh copy, so the count survives the next crash too.
+   * Returns true when the delivery was handled here.
+   */
+  private async countRedelivery(entry: InFlight): Promise<boolean> {
+    const { delivery } = entry;
+    const redeliveries = (positiveInteger(delivery.properties.headers?.[HEADERS.redeliveries]) ?? 0) + 1;
+    if (redeliveries > this.deps.maxRedeliveries) {
+      await this.reject(
+        entry,
+        new RedeliveryLimitError(`Delivered ${redeliveries} times without being acknowledged (limit ${this.deps.maxRedeliveries}): it probably crashes the runtime that runs it`),
+      );
+      return true;
+    }
+    this.settleAfter(entry, await this.deps.republisher.requeueCounted(delivery, this.deps.plan.queue.name, redeliveries));
+    return true;
   }
 
   private async reply(replyTo: string, taskId: string, outcome: TaskOutcome): Promise<void> {
     const { body, properties } = encodeTaskReply(taskId, outcome, this.deps.maxPayloadBytes);
     await this.deps.transport.reply(replyTo, body, properties);
+  }
+
+  /** Acks once the copy is safe; if the copy could not be routed, the queue's own dead-letter exchange takes the original. */
+  private settleAfter(entry: InFlight, copy: PublishOutcome): void {
+    if (copy !== 'routed') this.deps.logger.error({ queue: this.deps.plan.brokerQueue }, 'a retry or dead-letter copy was unroutable; rejecting the original to the dead-letter exchange');
+    this.settle(entry, copy === 'routed' ? 'ack' : 'reject');
   }
 
   private settle(entry: InFlight, how: 'ack' | 'requeue' | 'reject'): void {
@@ -168,27 +191,47 @@ export class QueueConsumer {
     else entry.delivery.nack(how === 'requeue');
   }
 
-  private report(event: TaskEvent): void {
-    const { logger } = this.deps;
-    if (event.outcome === 'succeeded') {
-      if (logger.isLevelEnabled('info')) logger.info(eventFields(event), `${event.task} succeeded in ${event.durationMs.toFixed(1)} ms`);
+  private report(
+    entry: InFlight,
+    request: Pick<TaskRequest, 'id' | 'task' | 'attempt'>,
+    outcome: TaskEvent['outcome'],
+    threadId: number,
+    error?: SerializedError,
+    nextAttemptAt?: number,
+  ): void {
+    const { plan, logger } = this.deps;
+    const event: TaskEvent = {
+      taskId: request.id,
+      task: request.task,
+      queue: plan.queue.name,
+      pool: plan.pool,
+      outcome,
+      durationMs: performance.now() - entry.started,
+      threadId,
+      attempt: request.attempt,
+      ...(error ? { error } : {}),
+      ...(nextAttemptAt ? { nextAttemptAt } : {}),
+    };
+    if (outcome === 'succeeded') {
+      if (logger.isLevelEnabled('info')) logger.info(logFields(event), `${event.task} succeeded in ${event.durationMs.toFixed(1)} ms`);
     } else {
-      logger.warn(eventFields(event), `${event.task} ${event.outcome}: ${event.error?.name}: ${event.error?.message}`);
+      const next = nextAttemptAt ? `; attempt ${request.attempt + 1} at ${new Date(nextAttemptAt).toISOString()}` : '';
+      logger.warn(logFields(event), `${event.task} ${outcome}: ${error?.name}: ${error?.message}${next}`);
     }
     this.deps.onTask(event);
   }
 }
 
-function eventFields(event: TaskEvent): Record<string, unknown> {
+function logFields(event: TaskEvent): Record<string, unknown> {
   return {
     taskId: event.taskId,
     task: event.task,
     queue: event.queue,
     pool: event.pool,
     thread: event.threadId,
+    attempt: event.attempt,
     durationMs: Math.round(event.durationMs * 10) / 10,
     outcome: event.outcome,
     ...(event.error ? { error: `${event.error.name}: ${event.error.message}` } : {}),
   };
 }
-

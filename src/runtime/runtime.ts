@@ -10,14 +10,15 @@ import { CpuPool } from '../pools/cpu-pool';
 import { IoPool } from '../pools/io-pool';
 import { JobInstances } from '../pools/job-instances';
 import type { Pool } from '../pools/pool';
-import { findJobFiles, loadJobModules } from '../registry/load-job-modules';
-import { TaskRegistry } from '../registry/task-registry';
+import { scanRegistry } from '../registry/scan-registry';
+import type { TaskRegistry } from '../registry/task-registry';
 import { TopologyNames, buildTopology } from '../topology/topology';
 import { openTransport } from '../transport/open-transport';
 import type { Transport } from '../transport/transport';
 import { formatBanner } from './banner';
 import { QueueConsumer } from './queue-consumer';
 import { planQueues, type QueuePlan } from './queue-plan';
+import { Republisher } from './republisher';
 import type { TaskEvent } from './task-event';
 
 export interface StartRuntimeOptions {
@@ -55,7 +56,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     readonly logger: Logger,
     private readonly transport: Transport,
     pools: { io: IoPool; cpu: CpuPool | undefined },
-    deadLetterExchange: string,
+    names: TopologyNames,
   ) {
     super();
     this.pools = pools.cpu ? [pools.io, pools.cpu] : [pools.io];
@@ -66,9 +67,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           pool: plan.pool === 'cpu' && pools.cpu ? pools.cpu : pools.io,
           registry,
           transport,
-          deadLetterExchange,
+          republisher: new Republisher(transport, names, this.id),
           maxPayloadBytes: config.maxPayloadBytes,
-          runtimeId: this.id,
+          maxRedeliveries: config.maxRedeliveries,
+          delayTiersMs: config.broker.delayTiersMs,
           logger,
           onTask: (event) => this.emit('task', event),
         }),
@@ -79,7 +81,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   static async start(options: StartRuntimeOptions = {}): Promise<Runtime> {
     const config = typeof options.config === 'object' ? options.config : loadConfig(options.config);
     const logger = options.logger ?? createLogger(config.logLevel);
-    const registry = TaskRegistry.fromModules(loadJobModules(await findJobFiles(config.jobs, config.rootDir)));
+    const registry = await scanRegistry(config);
     const names = new TopologyNames(config.broker.namespace);
     const plans = planQueues(registry.queues(), config, names);
 
@@ -93,7 +95,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     try {
       const transport = await openTransport(config.broker.url, { connectionName: `warren runtime ${os.hostname()}:${process.pid}`, heartbeatSeconds: config.broker.heartbeatSeconds });
       opened.transport = transport;
-      await transport.declare(buildTopology(registry.queues(), names));
+      await transport.declare(buildTopology(registry.queues(), names, config.broker.delayTiersMs));
 
       const io = new IoPool(instances, config.pools.io.concurrency);
       opened.pools.push(io);
@@ -106,7 +108,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         opened.pools.push(cpu);
       }
 
-      const runtime = new Runtime(config, registry, plans, logger, transport, { io, cpu }, names.deadLetterExchange);
+      const runtime = new Runtime(config, registry, plans, logger, transport, { io, cpu }, names);
       transport.onConnectionLost((error) => runtime.onConnectionLost(error));
       await runtime.startConsuming();
       logger.info({ runtime: runtime.id, broker: transport.description, tasks: registry.size, queues: plans.length }, 'runtime started');

@@ -7,10 +7,16 @@ export interface TaskEvent {
   readonly task: string;
   readonly queue: string;
   readonly pool: PoolKind;
-  readonly outcome: 'succeeded' | 'failed' | 'dead-lettered';
+  /**
+   * succeeded; retried (another attempt is scheduled); failed (no attempt left: dead-lettered);
+   * rejected (never run: bad input or poison, dead-lettered).
+   */
+  readonly outcome: 'succeeded' | 'retried' | 'failed' | 'rejected';
   readonly durationMs: number;
   /** 0: the main thread (io pool); a positive id: a CPU worker thread; -1: the worker died. */
   readonly threadId: number;
   readonly attempt: number;
   readonly error?: SerializedError;
+  /** For `retried`: when the next attempt becomes due (epoch ms). */
+  readonly nextAttemptAt?: number;
 }

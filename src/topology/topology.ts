@@ -2,7 +2,7 @@ import type { QueueDefinition } from '../registry/task-definition';
 
 export interface ExchangeDeclaration {
   readonly name: string;
-  readonly type: 'direct' | 'topic' | 'fanout';
+  readonly type: 'direct' | 'topic' | 'headers';
   readonly durable: boolean;
 }
 
@@ -16,6 +16,8 @@ export interface BindingDeclaration {
   readonly queue: string;
   readonly exchange: string;
   readonly routingKey: string;
+  /** For headers exchanges: the headers a message must carry (`x-match: all`). */
+  readonly arguments?: Readonly<Record<string, string | number>>;
 }
 
 /** Everything a runtime declares on the broker, in the order it must be declared. */
@@ -24,6 +26,13 @@ export interface Topology {
   readonly queues: readonly QueueDeclaration[];
   readonly bindings: readonly BindingDeclaration[];
 }
+
+/**
+ * The header that picks a retry message's delay tier on the delay exchange. It must not start
+ * with `x-`: RabbitMQ's headers exchange ignores such binding arguments, and the message would
+ * then match every tier.
+ */
+export const DELAY_TIER_HEADER = 'warren-delay-tier';
 
 /**
  * The only place that knows how Warren names things on the broker.
@@ -42,6 +51,11 @@ export class TopologyNames {
     return `${this.namespace}.dead`;
   }
 
+  /** Headers exchange; a retry carries its tier in `warren-delay-tier` and keeps its task name as routing key. */
+  get delayExchange(): string {
+    return `${this.namespace}.delay`;
+  }
+
   workQueue(queue: string): string {
     return `${this.namespace}.${queue}`;
   }
@@ -49,16 +63,33 @@ export class TopologyNames {
   deadLetterQueue(queue: string): string {
     return `${this.namespace}.${queue}.dead`;
   }
+
+  delayQueue(tierMs: number): string {
+    return `${this.namespace}.delay.${tierMs}ms`;
+  }
 }
 
-/** Pure: the declarations that serve these queues. Idempotent to declare again. */
-export function buildTopology(queues: readonly QueueDefinition[], names: TopologyNames): Topology {
+/**
+ * Pure: the declarations that serve these queues. Idempotent to declare again.
+ *
+ * Retries wait in TTL queues, one per delay tier, shared by every work queue: when a message's
+ * time is up, RabbitMQ dead-letters it to the tasks exchange with its original routing key (the
+ * task name), which puts it back on its work queue. One TTL per queue means messages expire in
+ * the order they entered, so a long delay never holds a short one behind it.
+ */
+export function buildTopology(queues: readonly QueueDefinition[], names: TopologyNames, delayTiersMs: readonly number[]): Topology {
   const exchanges: ExchangeDeclaration[] = [
     { name: names.tasksExchange, type: 'direct', durable: true },
     { name: names.deadLetterExchange, type: 'direct', durable: true },
+    { name: names.delayExchange, type: 'headers', durable: true },
   ];
   const declarations: QueueDeclaration[] = [];
   const bindings: BindingDeclaration[] = [];
+  for (const tier of [...delayTiersMs].sort((a, b) => a - b)) {
+    const name = names.delayQueue(tier);
+    declarations.push({ name, durable: true, arguments: { 'x-message-ttl': tier, 'x-dead-letter-exchange': names.tasksExchange } });
+    bindings.push({ queue: name, exchange: names.delayExchange, routingKey: '', arguments: { 'x-match': 'all', [DELAY_TIER_HEADER]: tier } });
+  }
   for (const queue of [...queues].sort((a, b) => a.name.localeCompare(b.name))) {
     const work = names.workQueue(queue.name);
     const dead = names.deadLetterQueue(queue.name);

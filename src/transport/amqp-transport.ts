@@ -82,7 +82,7 @@ export class AmqpTransport implements Transport {
       }
       for (const binding of topology.bindings) {
         entity = binding.queue;
-        await channel.bindQueue(binding.queue, binding.exchange, binding.routingKey);
+        await channel.bindQueue(binding.queue, binding.exchange, binding.routingKey, binding.arguments ?? {});
       }
     } catch (error) {
       if ((error as { code?: number }).code === 406) {

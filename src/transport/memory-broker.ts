@@ -1,5 +1,5 @@
 import { TopologyMismatchError } from '../errors';
-import type { ExchangeDeclaration, QueueDeclaration } from '../topology/topology';
+import type { BindingDeclaration, ExchangeDeclaration, QueueDeclaration } from '../topology/topology';
 import type { MessageProperties, PublishOutcome } from './transport';
 
 interface StoredMessage {
@@ -7,6 +7,8 @@ interface StoredMessage {
   readonly properties: MessageProperties;
   readonly routingKey: string;
   redelivered: boolean;
+  /** Set while the message waits in a queue with a message TTL. */
+  expiry?: NodeJS.Timeout;
 }
 
 /** One consumer as the broker sees it: its prefetch window and what it holds unacknowledged. */
@@ -37,7 +39,7 @@ export const MEMORY_REPLY_PREFIX = 'amq.rabbitmq.reply-to.';
 export class MemoryBroker {
   private readonly exchanges = new Map<string, ExchangeDeclaration>();
   private readonly queues = new Map<string, MemoryQueue>();
-  private readonly bindings = new Map<string, Map<string, Set<string>>>();
+  private readonly bindings = new Map<string, BindingDeclaration[]>();
   private readonly replyHandlers = new Map<string, (body: Buffer, properties: MessageProperties) => void>();
   private dispatchScheduled = new Set<MemoryQueue>();
 
@@ -59,14 +61,13 @@ export class MemoryBroker {
     if (difference) throw new TopologyMismatchError(declaration.name, difference);
   }
 
-  bind(queue: string, exchange: string, routingKey: string): void {
-    if (!this.queues.has(queue)) throw new Error(`NOT_FOUND - no queue '${queue}'`);
-    if (!this.exchanges.has(exchange)) throw new Error(`NOT_FOUND - no exchange '${exchange}'`);
-    let byKey = this.bindings.get(exchange);
-    if (!byKey) this.bindings.set(exchange, (byKey = new Map()));
-    let targets = byKey.get(routingKey);
-    if (!targets) byKey.set(routingKey, (targets = new Set()));
-    targets.add(queue);
+  bind(binding: BindingDeclaration): void {
+    if (!this.queues.has(binding.queue)) throw new Error(`NOT_FOUND - no queue '${binding.queue}'`);
+    if (!this.exchanges.has(binding.exchange)) throw new Error(`NOT_FOUND - no exchange '${binding.exchange}'`);
+    const list = this.bindings.get(binding.exchange) ?? [];
+    const same = (b: BindingDeclaration) => b.queue === binding.queue && b.routingKey === binding.routingKey && JSON.stringify(b.arguments ?? {}) === JSON.stringify(binding.arguments ?? {});
+    if (!list.some(same)) list.push(binding);
+    this.bindings.set(binding.exchange, list);
   }
 
   publish(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties): PublishOutcome {
@@ -81,9 +82,10 @@ export class MemoryBroker {
       this.enqueue(queue, { body, properties, routingKey, redelivered: false });
       return 'routed';
     }
-    if (!this.exchanges.has(exchange)) throw new Error(`NOT_FOUND - no exchange '${exchange}'`);
-    const targets = this.bindings.get(exchange)?.get(routingKey);
-    if (!targets || targets.size === 0) return 'unroutable';
+    const declared = this.exchanges.get(exchange);
+    if (!declared) throw new Error(`NOT_FOUND - no exchange '${exchange}'`);
+    const targets = new Set((this.bindings.get(exchange) ?? []).filter((binding) => matches(declared.type, binding, routingKey, properties.headers)).map((binding) => binding.queue));
+    if (targets.size === 0) return 'unroutable';
     for (const name of targets) {
       const queue = this.queues.get(name);
       if (queue) this.enqueue(queue, { body, properties, routingKey, redelivered: false });
@@ -153,7 +155,18 @@ export class MemoryBroker {
 
   private enqueue(queue: MemoryQueue, message: StoredMessage): void {
     queue.messages.push(message);
+    const ttl = queue.declaration.arguments['x-message-ttl'];
+    // unref: an embedded broker holding a delayed retry must not keep the process alive.
+    if (typeof ttl === 'number') message.expiry = setTimeout(() => this.expire(queue, message), ttl).unref();
     this.scheduleDispatch(queue);
+  }
+
+  /** A message whose TTL passed while it waited leaves through the queue's dead-letter exchange. */
+  private expire(queue: MemoryQueue, message: StoredMessage): void {
+    const index = queue.messages.indexOf(message);
+    if (index < 0) return;
+    queue.messages.splice(index, 1);
+    this.deadLetter(queue, message, 'expired');
   }
 
   private deadLetter(queue: MemoryQueue, message: StoredMessage, reason: string): void {
@@ -161,6 +174,7 @@ export class MemoryBroker {
     if (typeof exchange !== 'string') return; // RabbitMQ drops it too.
     const routingKey = String(queue.declaration.arguments['x-dead-letter-routing-key'] ?? message.routingKey);
     const headers = { ...message.properties.headers, 'x-first-death-reason': reason, 'x-first-death-queue': queue.declaration.name };
+    if (!this.exchanges.has(exchange)) return; // RabbitMQ drops it when the exchange is missing
     this.publish(exchange, routingKey, message.body, { ...message.properties, headers });
   }
 
@@ -180,6 +194,7 @@ export class MemoryBroker {
       const consumer = this.nextFreeConsumer(queue);
       if (!consumer) return;
       const message = queue.messages.shift() as StoredMessage;
+      clearTimeout(message.expiry);
       consumer.unacked.add(message);
       consumer.deliver(message);
     }
@@ -197,6 +212,28 @@ export class MemoryBroker {
     }
     return undefined;
   }
+}
+
+/** Routing as RabbitMQ does it for the exchange types Warren declares. */
+function matches(type: ExchangeDeclaration['type'], binding: BindingDeclaration, routingKey: string, headers: MessageProperties['headers']): boolean {
+  if (type === 'direct') return binding.routingKey === routingKey;
+  if (type === 'topic') return topicMatches(binding.routingKey, routingKey);
+  // Like RabbitMQ, binding arguments starting with `x-` take no part in matching.
+  const wanted = Object.entries(binding.arguments ?? {}).filter(([key]) => !key.startsWith('x-'));
+  const present = wanted.filter(([key, value]) => headers?.[key] === value);
+  return binding.arguments?.['x-match'] === 'any' ? present.length > 0 : present.length === wanted.length;
+}
+
+/** `*` matches one word, `#` zero or more. */
+function topicMatches(pattern: string, routingKey: string): boolean {
+  const words = pattern.split('.');
+  const keys = routingKey.split('.');
+  const match = (i: number, j: number): boolean => {
+    if (i === words.length) return j === keys.length;
+    if (words[i] === '#') return match(i + 1, j) || (j < keys.length && match(i, j + 1));
+    return j < keys.length && (words[i] === '*' || words[i] === keys[j]) && match(i + 1, j + 1);
+  };
+  return match(0, 0);
 }
 
 function describeDifference(existing: QueueDeclaration, declared: QueueDeclaration): string | undefined {

@@ -22,7 +22,7 @@ export class MemoryTransport implements Transport {
     this.assertOpen();
     for (const exchange of topology.exchanges) this.broker.declareExchange(exchange);
     for (const queue of topology.queues) this.broker.declareQueue(queue);
-    for (const binding of topology.bindings) this.broker.bind(binding.queue, binding.exchange, binding.routingKey);
+    for (const binding of topology.bindings) this.broker.bind(binding);
   }
 
   async publish(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties, options: PublishOptions = {}): Promise<PublishOutcome> {

@@ -13,6 +13,11 @@ export interface BrokerHarness {
   readonly url: string;
   /** Puts a message straight onto a queue (default exchange), as a foreign or broken publisher would. */
   publishRaw(queue: string, body: Buffer, properties: MessageProperties): Promise<void>;
+  /**
+   * Puts a message on a queue and has a consumer die holding it, so the broker delivers it next
+   * with `redelivered` set: what a runtime crash leaves behind.
+   */
+  publishAbandoned(queue: string, body: Buffer, properties: MessageProperties): Promise<void>;
   /** Takes `count` messages off a queue, waiting for them to arrive. */
   takeMessages(queue: string, count: number): Promise<DeadLetter[]>;
   close(): Promise<void>;

@@ -17,6 +17,12 @@ describe('runtime conformance: embedded memory broker', () => {
       publishRaw: async (queue, body, properties) => {
         broker.publish('', queue, body, properties);
       },
+      publishAbandoned: async (queue, body, properties) => {
+        broker.publish('', queue, body, properties);
+        const doomed = new MemoryTransport(url, broker);
+        await new Promise<void>((resolve) => void doomed.consume(queue, 1, () => resolve()));
+        await doomed.close(); // requeues what it held, marked redelivered
+      },
       takeMessages: (queue, count) =>
         new Promise((resolve) => {
           const transport = new MemoryTransport(url, broker);

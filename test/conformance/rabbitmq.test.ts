@@ -20,6 +20,13 @@ describe('runtime conformance: RabbitMQ', { skip: node ? false : 'no RabbitMQ no
         channel.sendToQueue(queue, body, { ...properties, headers: properties.headers ?? {} });
         await channel.waitForConfirms();
       },
+      publishAbandoned: async (queue, body, properties) => {
+        channel.sendToQueue(queue, body, { ...properties, headers: properties.headers ?? {} });
+        await channel.waitForConfirms();
+        const doomed = await connection.createChannel();
+        await new Promise<void>((resolve) => void doomed.consume(queue, (message) => message && resolve()));
+        await doomed.close(); // unacknowledged: RabbitMQ requeues it with redelivered set
+      },
       takeMessages: async (queue, count) => {
         const taken: DeadLetter[] = [];
         const consumer = await connection.createChannel();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   connect,
+  InvalidArgumentsError,
   PayloadTooLargeError,
   RemoteTaskError,
   RpcTimeoutError,
@@ -11,6 +12,7 @@ import {
 import { HEADERS } from '../../src/protocol/headers';
 import { encodeTaskRequest } from '../../src/protocol/task-request';
 import { CpuJobs, IoJobs, MathJobs } from '../fixtures/jobs/fixture-jobs';
+import { CpuRetryJobs, RetryJobs } from '../fixtures/jobs/retry-jobs';
 import { runLog } from '../fixtures/jobs/run-log';
 import { captureLogger, collectTaskEvents, nextTaskEvent, randomNamespace, startFixtureStack, type FixtureStack } from '../support/fixture-runtime';
 import type { BrokerHarness } from './broker-harness';
@@ -162,22 +164,137 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
 
   describe('bad input', () => {
     test('malformed, unknown and foreign messages go to the dead-letter queue with the reason; the runtime keeps serving', TEST_TIMEOUT, async () => {
-      const names = stack.config.broker.namespace;
-      const queue = `${names}.fx-io`;
-      const deadLetters = collectTaskEvents(stack.runtime, 3, (event) => event.outcome === 'dead-lettered');
-      const good = encodeTaskRequest({ id: 'raw-1', task: 'IoJobs.echo', args: [1], attempt: 1 }, 1024);
-      await harness.publishRaw(queue, Buffer.from('{"args": [1,'), { ...good.properties, messageId: 'bad-json' });
-      await harness.publishRaw(queue, good.body, { ...good.properties, messageId: 'ghost', headers: { ...good.properties.headers, [HEADERS.task]: 'Ghost.task' } });
-      await harness.publishRaw(queue, Buffer.from('hello'), { messageId: 'foreign', contentType: 'text/plain' });
-      await deadLetters;
+      const own = await startFixtureStack(harness.url); // a dead-letter queue of its own
+      try {
+        const queue = `${own.config.broker.namespace}.fx-io`;
+        const rejected = collectTaskEvents(own.runtime, 3, (event) => event.outcome === 'rejected');
+        const good = encodeTaskRequest({ id: 'raw-1', task: 'IoJobs.echo', args: [1], attempt: 1 }, 1024);
+        await harness.publishRaw(queue, Buffer.from('{"args": [1,'), { ...good.properties, messageId: 'bad-json' });
+        await harness.publishRaw(queue, good.body, { ...good.properties, messageId: 'ghost', headers: { ...good.properties.headers, [HEADERS.task]: 'Ghost.task' } });
+        await harness.publishRaw(queue, Buffer.from('hello'), { messageId: 'foreign', contentType: 'text/plain' });
+        await rejected;
 
-      const entries = await harness.takeMessages(`${queue}.dead`, 3);
-      const reasons = Object.fromEntries(entries.map((entry) => [String(entry.headers[HEADERS.deadErrorName]) + ':' + entry.body.slice(0, 12), String(entry.headers[HEADERS.deadReason])]));
-      assert.match(reasons['InvalidMessageError:{"args": [1,'] ?? '', /Body is not valid JSON/);
-      assert.match(reasons[`UnknownTaskError:${good.body.toString().slice(0, 12)}`] ?? '', /Unknown task 'Ghost.task'/);
-      assert.match(reasons['InvalidMessageError:hello'] ?? '', /Unsupported protocol version/);
-      for (const entry of entries) assert.equal(entry.headers[HEADERS.deadQueue], queue);
-      assert.equal(await stack.client.proxy(IoJobs).echo('still serving'), 'still serving');
+        const entries = await harness.takeMessages(`${queue}.dead`, 3);
+        const reasonOf = (body: string) => {
+          const entry = entries.find((e) => e.body === body);
+          return `${String(entry?.headers[HEADERS.deadErrorName])}: ${String(entry?.headers[HEADERS.deadReason])}`;
+        };
+        assert.match(reasonOf('{"args": [1,'), /^InvalidMessageError: Body is not valid JSON/);
+        assert.match(reasonOf(good.body.toString()), /^UnknownTaskError: Unknown task 'Ghost.task'/);
+        assert.match(reasonOf('hello'), /^InvalidMessageError: Unsupported protocol version/);
+        for (const entry of entries) {
+          assert.equal(entry.headers[HEADERS.deadQueue], queue);
+          assert.equal(entry.headers[HEADERS.deadRuntime], own.runtime.id);
+        }
+        assert.equal(await own.client.proxy(IoJobs).echo('still serving'), 'still serving');
+      } finally {
+        await own.stop();
+      }
+    });
+  });
+
+  describe('retries, dead letters and time limits', () => {
+    test('a flaky task is retried through the delay tiers with growing delays until it succeeds', TEST_TIMEOUT, async () => {
+      const key = `flaky-${randomNamespace()}`;
+      const events = collectTaskEvents(stack.runtime, 3, (event) => event.task === 'RetryJobs.flaky');
+      assert.equal(await stack.client.proxy(RetryJobs).flaky(key, 2), 3);
+      const [first, second, third] = await events;
+      assert.deepEqual([first?.outcome, second?.outcome, third?.outcome], ['retried', 'retried', 'succeeded']);
+      assert.deepEqual([first?.attempt, second?.attempt, third?.attempt], [1, 2, 3]);
+      // initialDelayMs 100, factor 2, no jitter: tiers 100 ms then 200 ms
+      const delays = [first, second].map((event) => (event?.nextAttemptAt ?? 0) - Date.now());
+      assert.ok((second?.nextAttemptAt ?? 0) - (first?.nextAttemptAt ?? 0) >= 200, `the second delay is longer (${delays})`);
+      assert.equal(runLog.starts.get(key), 3);
+    });
+
+    test('a task that always fails runs exactly maxAttempts times, then one dead-letter entry says why', TEST_TIMEOUT, async () => {
+      const own = await startFixtureStack(harness.url);
+      const key = `always-${randomNamespace()}`;
+      try {
+        await assert.rejects(own.client.proxy(RetryJobs).alwaysFails(key), (error: Error) => {
+          assert.ok(error instanceof RemoteTaskError);
+          assert.equal(error.remoteMessage, 'always fails (attempt 3)');
+          return true;
+        });
+        assert.equal(runLog.starts.get(key), 3);
+        const [entry] = await harness.takeMessages(`${own.config.broker.namespace}.fx-retry.dead`, 1);
+        assert.equal(entry?.headers[HEADERS.deadErrorName], 'Error');
+        assert.equal(entry?.headers[HEADERS.deadReason], 'always fails (attempt 3)');
+        assert.equal(entry?.headers[HEADERS.deadAttempts], 3);
+        assert.match(String(entry?.headers[HEADERS.deadStack]), /retry-jobs\.ts/);
+        const first = Date.parse(String(entry?.headers[HEADERS.firstFailureAt]));
+        const last = Date.parse(String(entry?.headers[HEADERS.deadAt]));
+        assert.ok(last - first >= 300, `first and last failure are the retry delays apart (${last - first} ms)`);
+      } finally {
+        await own.stop();
+      }
+    });
+
+    test('NonRetryableError and a per-call maxAttempts of 1 skip the retries', TEST_TIMEOUT, async () => {
+      const retry = stack.client.proxy(RetryJobs);
+      const permanentKey = `permanent-${randomNamespace()}`;
+      await assert.rejects(retry.permanent(permanentKey), (error: Error) => error instanceof RemoteTaskError && error.remoteName === 'NonRetryableError');
+      assert.equal(runLog.starts.get(permanentKey), 1);
+      const onceKey = `once-${randomNamespace()}`;
+      await assert.rejects(retry.alwaysFails.with({ maxAttempts: 1 })(onceKey), RemoteTaskError);
+      assert.equal(runLog.starts.get(onceKey), 1);
+    });
+
+    test('a CPU task is retried too, with the attempt visible in its worker', TEST_TIMEOUT, async () => {
+      assert.equal(await stack.client.proxy(CpuRetryJobs).secondTimeLucky(), 2);
+    });
+
+    test('arguments that fail the schema are refused by the proxy, and dead-lettered by the runtime when published raw', TEST_TIMEOUT, async () => {
+      const retry = stack.client.proxy(RetryJobs);
+      assert.equal(await retry.signUp('ada@example.com', 2), 'ada@example.com x2');
+      await assert.rejects(retry.signUp('not-an-email', 0), (error: Error) => {
+        assert.ok(error instanceof InvalidArgumentsError);
+        assert.match(error.message, /Invalid arguments for RetryJobs.signUp: 0: .*email.*; 1: /i);
+        return true;
+      });
+      // A client that does not know the schema (a name-only proxy) publishes; the runtime refuses and says why.
+      await assert.rejects(stack.client.proxy<RetryJobs>('RetryJobs').signUp('still-not-an-email', 1), (error: Error) => {
+        assert.ok(error instanceof RemoteTaskError);
+        assert.equal(error.remoteName, 'InvalidArgumentsError');
+        return true;
+      });
+    });
+
+    test("the soft time limit fires the task's AbortSignal on both pools", TEST_TIMEOUT, async () => {
+      assert.equal(await stack.client.proxy(RetryJobs).cooperative(), 'SoftTimeLimitError');
+      assert.equal(await stack.client.proxy(CpuRetryJobs).cooperative(), 'SoftTimeLimitError');
+    });
+
+    test('a message redelivered more than maxRedeliveries times is dead-lettered as poison, not run', TEST_TIMEOUT, async () => {
+      const namespace = randomNamespace();
+      await (await startFixtureStack(harness.url, namespace)).stop(); // declare the queues, then nobody consumes
+      const queue = `${namespace}.fx-io`;
+      const request = encodeTaskRequest({ id: 'poison-1', task: 'IoJobs.hold', args: ['poison', 1], attempt: 1 }, 1024);
+      const headers = { ...request.properties.headers, [HEADERS.redeliveries]: 5 }; // the fixture's limit is the default, 5
+      await harness.publishAbandoned(queue, request.body, { ...request.properties, headers });
+
+      const next = await startFixtureStack(harness.url, namespace);
+      try {
+        const [entry] = await harness.takeMessages(`${queue}.dead`, 1);
+        assert.equal(entry?.headers[HEADERS.deadErrorName], 'RedeliveryLimitError');
+        assert.match(String(entry?.headers[HEADERS.deadReason]), /Delivered 6 times without being acknowledged/);
+        assert.equal(runLog.starts.get('poison'), undefined, 'never run');
+      } finally {
+        await next.stop();
+      }
+    });
+
+    test('a redelivered message below the limit runs, once, with its count carried on', TEST_TIMEOUT, async () => {
+      const namespace = randomNamespace();
+      await (await startFixtureStack(harness.url, namespace)).stop();
+      const key = `redelivered-${namespace}`;
+      const request = encodeTaskRequest({ id: `r-${namespace}`, task: 'IoJobs.hold', args: [key, 1], attempt: 1 }, 1024);
+      await harness.publishAbandoned(`${namespace}.fx-io`, request.body, request.properties);
+      const ran = new Promise<void>((resolve) => runLog.on('started', (started) => started === key && resolve()));
+      const next = await startFixtureStack(harness.url, namespace);
+      await ran;
+      await next.stop(); // waits for the run in flight
+      assert.equal(runLog.starts.get(key), 1);
     });
   });
 

@@ -27,7 +27,10 @@ describe('topology on RabbitMQ, checked through the broker', { skip: node ? fals
     try {
       const queues = (await node!.listQueues()).filter((q) => q.name.startsWith(`${namespace}.`));
       const byName = Object.fromEntries(queues.map((q) => [q.name, q]));
-      assert.deepEqual(Object.keys(byName).sort(), [`${namespace}.fx-cpu`, `${namespace}.fx-cpu.dead`, `${namespace}.fx-io`, `${namespace}.fx-io.dead`]);
+      const delayQueues = Object.keys(byName).filter((name) => name.startsWith(`${namespace}.delay.`));
+      assert.deepEqual(Object.keys(byName).filter((name) => !delayQueues.includes(name)).sort(), [`${namespace}.fx-cpu`, `${namespace}.fx-cpu.dead`, `${namespace}.fx-io`, `${namespace}.fx-io.dead`]);
+      assert.equal(delayQueues.length, 11, 'one TTL queue per default delay tier');
+      assert.deepEqual(byName[`${namespace}.delay.5000ms`]?.arguments, { 'x-message-ttl': 5000, 'x-dead-letter-exchange': `${namespace}.tasks` });
       assert.equal(byName[`${namespace}.fx-io`]?.consumers, 1);
       assert.equal(byName[`${namespace}.fx-io.dead`]?.consumers, 0);
       assert.deepEqual(byName[`${namespace}.fx-io`]?.arguments, { 'x-dead-letter-exchange': `${namespace}.dead`, 'x-dead-letter-routing-key': 'fx-io' });

@@ -5,25 +5,38 @@ import { TopologyNames, buildTopology } from '../../src/topology/topology';
 const names = new TopologyNames('acme');
 
 test('every queue gets a durable work queue that dead-letters to its own dead-letter queue', () => {
-  const topology = buildTopology([{ name: 'images', pool: 'cpu', tasks: ['Images.thumbnail', 'Images.checksum'] }], names);
+  const topology = buildTopology([{ name: 'images', pool: 'cpu', tasks: ['Images.thumbnail', 'Images.checksum'] }], names, [1000]);
 
   assert.deepEqual(topology.exchanges, [
     { name: 'acme.tasks', type: 'direct', durable: true },
     { name: 'acme.dead', type: 'direct', durable: true },
+    { name: 'acme.delay', type: 'headers', durable: true },
   ]);
-  assert.deepEqual(topology.queues, [
+  assert.deepEqual(topology.queues.slice(1), [
     { name: 'acme.images', durable: true, arguments: { 'x-dead-letter-exchange': 'acme.dead', 'x-dead-letter-routing-key': 'images' } },
     { name: 'acme.images.dead', durable: true, arguments: {} },
   ]);
-  assert.deepEqual(topology.bindings, [
+  assert.deepEqual(topology.bindings.slice(1), [
     { queue: 'acme.images.dead', exchange: 'acme.dead', routingKey: 'images' },
     { queue: 'acme.images', exchange: 'acme.tasks', routingKey: 'Images.checksum' },
     { queue: 'acme.images', exchange: 'acme.tasks', routingKey: 'Images.thumbnail' },
   ]);
 });
 
+test('each delay tier is a TTL queue that dead-letters back to the tasks exchange, picked by a header', () => {
+  const topology = buildTopology([], names, [5000, 1000]);
+  assert.deepEqual(topology.queues, [
+    { name: 'acme.delay.1000ms', durable: true, arguments: { 'x-message-ttl': 1000, 'x-dead-letter-exchange': 'acme.tasks' } },
+    { name: 'acme.delay.5000ms', durable: true, arguments: { 'x-message-ttl': 5000, 'x-dead-letter-exchange': 'acme.tasks' } },
+  ]);
+  assert.deepEqual(topology.bindings, [
+    { queue: 'acme.delay.1000ms', exchange: 'acme.delay', routingKey: '', arguments: { 'x-match': 'all', 'warren-delay-tier': 1000 } },
+    { queue: 'acme.delay.5000ms', exchange: 'acme.delay', routingKey: '', arguments: { 'x-match': 'all', 'warren-delay-tier': 5000 } },
+  ]);
+});
+
 test('the same definitions always give the same declarations, whatever their order', () => {
-  const a = buildTopology([{ name: 'b', pool: 'io', tasks: ['B.x'] }, { name: 'a', pool: 'io', tasks: ['A.y', 'A.x'] }], names);
-  const b = buildTopology([{ name: 'a', pool: 'io', tasks: ['A.x', 'A.y'] }, { name: 'b', pool: 'io', tasks: ['B.x'] }], names);
+  const a = buildTopology([{ name: 'b', pool: 'io', tasks: ['B.x'] }, { name: 'a', pool: 'io', tasks: ['A.y', 'A.x'] }], names, [2, 1]);
+  const b = buildTopology([{ name: 'a', pool: 'io', tasks: ['A.x', 'A.y'] }, { name: 'b', pool: 'io', tasks: ['B.x'] }], names, [1, 2]);
   assert.deepEqual(a, b);
 });

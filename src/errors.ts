@@ -68,6 +68,9 @@ export class RpcTimeoutError extends WarrenError {
 /** The client was closed while a call was waiting for its reply. */
 export class ClientClosedError extends WarrenError {}
 
+/** The broker connection dropped while a call was waiting for its reply (which can no longer arrive). */
+export class ConnectionLostError extends TransportError {}
+
 /** A message could not be decoded or validated; it goes to the dead-letter queue with this reason. */
 export class InvalidMessageError extends WarrenError {}
 

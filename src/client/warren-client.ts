@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { getMethodOptions, getTaskOptions, type JobClass } from '../decorators/task';
-import { ClientClosedError, InvalidArgumentsError, RemoteTaskError, UnroutableTaskError, WarrenError } from '../errors';
+import { ClientClosedError, ConnectionLostError, InvalidArgumentsError, RemoteTaskError, UnroutableTaskError, WarrenError } from '../errors';
 import { decodeTaskReply } from '../protocol/task-reply';
 import { encodeTaskRequest } from '../protocol/task-request';
 import type { TopologyNames } from '../topology/topology';
@@ -25,9 +25,12 @@ export class WarrenClient {
   private closed = false;
 
   constructor(private readonly options: WarrenClientOptions) {
-    options.transport.onConnectionLost((error) => {
-      this.closed = true;
-      this.pending.failAll(new ClientClosedError(`Broker connection lost while waiting for replies: ${error.message}`, { cause: error }));
+    options.transport.onStateChange(({ state, error }) => {
+      if (state === 'reconnected') return;
+      // Replies come through this connection's direct reply-to: after a reconnect they cannot
+      // reach us. Say so now rather than let callers wait for their timeouts.
+      if (state === 'failed') this.closed = true;
+      this.pending.failAll(new ConnectionLostError(`Broker connection lost while waiting for the reply; the task may still run: ${error?.message ?? state}`, { cause: error }));
     });
   }
 

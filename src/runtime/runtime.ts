@@ -31,7 +31,11 @@ export interface StartRuntimeOptions {
 export interface RuntimeEvents {
   /** Every delivery the runtime finished with, whatever the outcome. */
   task: [TaskEvent];
-  /** The broker connection was lost; the runtime has stopped serving. */
+  /** The connection dropped; the runtime is reconnecting. */
+  disconnected: [Error];
+  /** The connection is back, topology re-declared, every queue consumed again. */
+  reconnected: [];
+  /** Reconnecting gave up; the runtime has stopped serving. */
   connectionLost: [Error];
 }
 
@@ -44,6 +48,7 @@ type State = 'running' | 'stopping' | 'stopped';
 export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly id = `${os.hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`;
   private state: State = 'running';
+  private connected = true;
   private stopping: Promise<void> | undefined;
 
   private readonly pools: readonly Pool[];
@@ -109,7 +114,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       }
 
       const runtime = new Runtime(config, registry, plans, logger, transport, { io, cpu }, names);
-      transport.onConnectionLost((error) => runtime.onConnectionLost(error));
+      transport.onStateChange((change) => runtime.onConnectionChange(change.state, change.error));
       await runtime.startConsuming();
       logger.info({ runtime: runtime.id, broker: transport.description, tasks: registry.size, queues: plans.length }, 'runtime started');
       return runtime;
@@ -162,11 +167,29 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     logger.info({ runtime: this.id }, 'runtime stopped');
   }
 
-  private onConnectionLost(error: Error): void {
+  /** True while connected, topology declared and consuming; false while reconnecting or draining. */
+  get ready(): boolean {
+    return this.state === 'running' && this.connected;
+  }
+
+  private onConnectionChange(state: 'disconnected' | 'reconnected' | 'failed', error: Error | undefined): void {
     if (this.state !== 'running') return;
-    this.state = 'stopped';
-    this.logger.error({ err: error }, `broker connection lost: ${describe(error)}`);
-    void Promise.allSettled(this.pools.map((pool) => pool.close()));
-    this.emit('connectionLost', error);
+    if (state === 'disconnected') {
+      this.connected = false;
+      // Tasks in flight go on; their deliveries are already back in the queue, so their
+      // acknowledgements are dropped and another run will happen: at least once.
+      this.logger.warn({ err: error, inFlight: this.inFlight }, 'broker connection lost; reconnecting');
+      this.emit('disconnected', error ?? new Error('disconnected'));
+    } else if (state === 'reconnected') {
+      this.connected = true;
+      this.logger.info({ queues: this.plans.length }, 'broker connection recovered: topology declared, consumers back');
+      this.emit('reconnected');
+    } else {
+      this.state = 'stopped';
+      this.connected = false;
+      this.logger.error({ err: error }, `broker connection lost for good: ${describe(error)}`);
+      void Promise.allSettled(this.pools.map((pool) => pool.close()));
+      this.emit('connectionLost', error ?? new Error('connection failed'));
+    }
   }
 }

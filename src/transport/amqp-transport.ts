@@ -1,8 +1,8 @@
-import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options, type RecoveringChannelModel } from 'amqplib';
 import { TopologyMismatchError, TransportError, describe } from '../errors';
 import type { Topology } from '../topology/topology';
 import { redactUrl } from './redact-url';
-import type { Delivery, MessageProperties, PublishOptions, PublishOutcome, Subscription, Transport } from './transport';
+import type { ConnectionStateChange, Delivery, MessageProperties, PublishOptions, PublishOutcome, Subscription, Transport } from './transport';
 
 /** RabbitMQ's pseudo-queue for direct reply-to: replies need no queue of their own. */
 const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
@@ -12,94 +12,222 @@ export interface AmqpTransportOptions {
   /** Shown in RabbitMQ's management UI and `rabbitmqctl list_connections client_properties`. */
   readonly connectionName: string;
   readonly heartbeatSeconds?: number;
+  /** While reconnecting, how long a publish waits for the connection before it fails. */
+  readonly publishTimeoutMs?: number;
+}
+
+interface ConsumerEntry {
+  readonly queue: string;
+  readonly prefetch: number;
+  readonly onDelivery: (delivery: Delivery) => void;
+  channel?: Channel;
+  consumerTag?: string;
+  /** The connection this consumer was started on: a consumer starts once per connection. */
+  startedOn?: ChannelModel;
+  cancelled: boolean;
 }
 
 /**
  * RabbitMQ through amqplib; the only module that imports it.
+ *
  * Channel layout: one confirm channel for publishing (and, on clients, the direct reply-to
  * consumer, which must share the publishing channel), one plain channel for replies, and one
  * channel per consumed queue so each has its own prefetch window and flow.
+ *
+ * Recovery: amqplib reconnects with exponential backoff and jitter; on every connection `setUp`
+ * rebuilds what amqplib leaves to us: channels, the declared topology, the reply consumer and
+ * every consumer. Deliveries from a dead channel are never acknowledged (the broker has already
+ * requeued them); a publish made while disconnected waits for the connection, within a bound.
  */
 export class AmqpTransport implements Transport {
   readonly description: string;
-  private readonly returned = new Set<string>();
-  private readonly consumerChannels = new Set<Channel>();
-  private readonly lostListeners: Array<(error: Error) => void> = [];
+  private model!: RecoveringChannelModel;
+  private connection: ChannelModel | undefined;
+  private publishChannel: ConfirmChannel | undefined;
   private replyChannel: Promise<Channel> | undefined;
+  private replyHandler: ((body: Buffer, properties: MessageProperties) => void) | undefined;
+  private readonly returned = new Set<string>();
+  private readonly topologies: Topology[] = [];
+  private readonly consumers = new Set<ConsumerEntry>();
+  private readonly stateListeners: Array<(change: ConnectionStateChange) => void> = [];
+  private connectionWaiters: Array<() => void> = [];
   private drained: Promise<void> | undefined;
   private closing = false;
+  private failure: Error | undefined;
 
-  private constructor(
-    private readonly connection: ChannelModel,
-    private readonly publishChannel: ConfirmChannel,
-    url: string,
-  ) {
-    this.description = redactUrl(url);
-    connection.on('error', () => {
-      // 'close' follows with the same error; handled there.
-    });
-    connection.on('close', (error?: Error) => {
-      if (this.closing) return;
-      const lost = new TransportError(`Connection to ${this.description} lost: ${error ? describe(error) : 'closed by the broker'}`, { cause: error });
-      for (const listener of this.lostListeners) listener(lost);
-    });
+  private constructor(private readonly options: AmqpTransportOptions) {
+    this.description = redactUrl(options.url);
+  }
+
+  static async connect(options: AmqpTransportOptions): Promise<AmqpTransport> {
+    const transport = new AmqpTransport(options);
+    try {
+      // noDelay: without TCP_NODELAY, Nagle's algorithm holds small frames back and a
+      // request/reply round trip takes ~4 ms instead of ~0.5 ms.
+      transport.model = await amqp.connect(withHeartbeat(options.url, options.heartbeatSeconds), {
+        noDelay: true,
+        clientProperties: { connection_name: options.connectionName },
+        recovery: {
+          initialDelay: 200,
+          maxDelay: 10_000,
+          jitter: 0.3,
+          initialMaxRetries: 2, // a wrong URL at start-up fails within a second, clearly
+          setup: (model: ChannelModel) => transport.setUp(model),
+        },
+      });
+    } catch (error) {
+      throw new TransportError(`Cannot connect to RabbitMQ at ${redactUrl(options.url)}: ${describe(error)}`, { cause: error });
+    }
+    transport.watch();
+    return transport;
+  }
+
+  async declare(topology: Topology): Promise<void> {
+    const connection = await this.waitForConnection(Number.POSITIVE_INFINITY);
+    await declareOn(connection, topology);
+    this.topologies.push(topology);
+  }
+
+  async publish(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties, options: PublishOptions = {}): Promise<PublishOutcome> {
+    const messageId = properties.messageId;
+    if (options.mandatory && !messageId) throw new TransportError('A mandatory publish needs a messageId to match its return');
+    const deadline = Date.now() + (this.options.publishTimeoutMs ?? 10_000);
+    for (;;) {
+      await this.waitForConnection(deadline);
+      const channel = this.publishChannel as ConfirmChannel;
+      try {
+        return await this.publishOn(channel, exchange, routingKey, body, properties, options.mandatory);
+      } catch (error) {
+        // The connection died before the broker confirmed: publish again once it is back.
+        // At least once: the broker may have taken the first copy.
+        if (this.closing || this.failure || Date.now() >= deadline || channel === this.publishChannel) throw error;
+      }
+    }
+  }
+
+  async consume(queue: string, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+    const entry: ConsumerEntry = { queue, prefetch, onDelivery, cancelled: false };
+    this.consumers.add(entry);
+    await this.startConsumer(await this.waitForConnection(Number.POSITIVE_INFINITY), entry);
+    return {
+      cancel: async () => {
+        entry.cancelled = true;
+        this.consumers.delete(entry);
+        if (entry.channel && entry.consumerTag) await entry.channel.cancel(entry.consumerTag).catch(() => {});
+      },
+    };
+  }
+
+  async openReplyQueue(onReply: (body: Buffer, properties: MessageProperties) => void): Promise<string> {
+    this.replyHandler = onReply;
+    await this.waitForConnection(Number.POSITIVE_INFINITY);
+    await this.consumeReplies(this.publishChannel as ConfirmChannel);
+    return DIRECT_REPLY_TO;
+  }
+
+  async reply(replyTo: string, body: Buffer, properties: MessageProperties): Promise<void> {
+    const connection = await this.waitForConnection(Date.now() + (this.options.publishTimeoutMs ?? 10_000));
+    this.replyChannel ??= openReplyChannel(connection, () => (this.replyChannel = undefined));
+    (await this.replyChannel).publish('', replyTo, body, toAmqpOptions(properties, false));
+  }
+
+  onStateChange(listener: (change: ConnectionStateChange) => void): void {
+    this.stateListeners.push(listener);
+  }
+
+  /** True while a connection is up and set up. */
+  get connected(): boolean {
+    return this.connection !== undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await this.model.close().catch(() => {});
+  }
+
+  /** Runs on every (re)connection, before anyone may use it. A failure here makes amqplib try again. */
+  private async setUp(connection: ChannelModel): Promise<void> {
+    const publishChannel = await connection.createConfirmChannel();
+    publishChannel.on('error', () => {}); // a channel error closes it; publishes see that and retry
     publishChannel.on('return', (message: ConsumeMessage) => {
       const id = message.properties.messageId as string | undefined;
       if (id) this.returned.add(id);
     });
-    publishChannel.on('error', () => {
-      // A channel error closes the channel; the connection 'close' or the next publish reports it.
+    for (const topology of this.topologies) await declareOn(connection, topology);
+    if (this.replyHandler) await this.consumeReplies(publishChannel);
+    this.connection = connection;
+    this.publishChannel = publishChannel;
+    this.replyChannel = undefined;
+    for (const entry of this.consumers) await this.startConsumer(connection, entry);
+    for (const resolve of this.connectionWaiters.splice(0)) resolve();
+  }
+
+  private watch(): void {
+    this.model.on('disconnect', (error: Error) => {
+      this.connection = undefined;
+      this.publishChannel = undefined;
+      this.replyChannel = undefined;
+      if (!this.closing) this.emitState({ state: 'disconnected', error: new TransportError(`Connection to ${this.description} lost: ${describe(error)}`, { cause: error }) });
+    });
+    this.model.on('connect', () => {
+      if (!this.closing) this.emitState({ state: 'reconnected' });
+    });
+    this.model.on('reconnect-failed', (error: Error) => {
+      this.failure = new TransportError(`Gave up reconnecting to ${this.description}: ${describe(error)}`, { cause: error });
+      for (const resolve of this.connectionWaiters.splice(0)) resolve();
+      if (!this.closing) this.emitState({ state: 'failed', error: this.failure });
+    });
+    this.model.on('error', () => {
+      // 'disconnect' follows; handled there.
     });
   }
 
-  static async connect(options: AmqpTransportOptions): Promise<AmqpTransport> {
-    const url = withHeartbeat(options.url, options.heartbeatSeconds);
-    let connection: ChannelModel;
-    try {
-      // noDelay: without TCP_NODELAY, Nagle's algorithm holds small frames back and a
-      // request/reply round trip takes ~4 ms instead of ~0.5 ms.
-      connection = await amqp.connect(url, { noDelay: true, clientProperties: { connection_name: options.connectionName } });
-    } catch (error) {
-      throw new TransportError(`Cannot connect to RabbitMQ at ${redactUrl(options.url)}: ${describe(error)}`, { cause: error });
-    }
-    const publishChannel = await connection.createConfirmChannel();
-    return new AmqpTransport(connection, publishChannel, options.url);
+  private emitState(change: ConnectionStateChange): void {
+    for (const listener of this.stateListeners) listener(change);
   }
 
-  async declare(topology: Topology): Promise<void> {
-    // A failed declaration closes its channel: use a throwaway one so the publishing channel survives.
-    const channel = await this.connection.createChannel();
+  private async startConsumer(connection: ChannelModel, entry: ConsumerEntry): Promise<void> {
+    if (entry.cancelled || entry.startedOn === connection) return;
+    entry.startedOn = connection;
+    const channel = await connection.createChannel();
     channel.on('error', () => {});
-    let entity = '';
-    try {
-      for (const exchange of topology.exchanges) {
-        entity = exchange.name;
-        await channel.assertExchange(exchange.name, exchange.type, { durable: exchange.durable });
-      }
-      for (const queue of topology.queues) {
-        entity = queue.name;
-        await channel.assertQueue(queue.name, { durable: queue.durable, arguments: queue.arguments });
-      }
-      for (const binding of topology.bindings) {
-        entity = binding.queue;
-        await channel.bindQueue(binding.queue, binding.exchange, binding.routingKey, binding.arguments ?? {});
-      }
-    } catch (error) {
-      if ((error as { code?: number }).code === 406) {
-        throw new TopologyMismatchError(entity, (error as Error).message.replace(/^.*PRECONDITION_FAILED - /, ''), { cause: error });
-      }
-      throw new TransportError(`Declaring '${entity}' failed: ${describe(error)}`, { cause: error });
-    } finally {
-      await channel.close().catch(() => {});
+    await channel.prefetch(entry.prefetch);
+    const { consumerTag } = await channel.consume(entry.queue, (message) => {
+      if (message) entry.onDelivery(toDelivery(channel, message));
+    });
+    entry.channel = channel;
+    entry.consumerTag = consumerTag;
+  }
+
+  private async consumeReplies(channel: ConfirmChannel): Promise<void> {
+    const handler = this.replyHandler;
+    if (!handler) return;
+    await channel.consume(DIRECT_REPLY_TO, (message) => message && handler(message.content, fromAmqpProperties(message.properties)), { noAck: true });
+  }
+
+  /** The live connection; waits for recovery until the deadline, then fails clearly. */
+  private async waitForConnection(deadline: number): Promise<ChannelModel> {
+    for (;;) {
+      if (this.closing) throw new TransportError('Transport is closed');
+      if (this.failure) throw this.failure;
+      if (this.connection) return this.connection;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new TransportError(`Not connected to ${this.description}: gave up waiting for the connection to recover`);
+      await new Promise<void>((resolve) => {
+        const timer = Number.isFinite(remaining) ? setTimeout(resolve, remaining) : undefined;
+        this.connectionWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
   }
 
-  async publish(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties, options: PublishOptions = {}): Promise<PublishOutcome> {
-    if (this.drained) await this.drained;
+  private publishOn(channel: ConfirmChannel, exchange: string, routingKey: string, body: Buffer, properties: MessageProperties, mandatory: boolean | undefined): Promise<PublishOutcome> {
     const messageId = properties.messageId;
-    if (options.mandatory && !messageId) throw new TransportError('A mandatory publish needs a messageId to match its return');
     return new Promise<PublishOutcome>((resolve, reject) => {
-      const written = this.publishChannel.publish(exchange, routingKey, body, toAmqpOptions(properties, options.mandatory), (error: unknown) => {
+      const written = channel.publish(exchange, routingKey, body, toAmqpOptions(properties, mandatory), (error: unknown) => {
         if (error) {
           reject(new TransportError(`Broker did not confirm the message to '${exchange}' / '${routingKey}': ${describe(error)}`, { cause: error }));
           return;
@@ -110,7 +238,7 @@ export class AmqpTransport implements Transport {
       });
       if (!written && !this.drained) {
         this.drained = new Promise((done) =>
-          this.publishChannel.once('drain', () => {
+          channel.once('drain', () => {
             this.drained = undefined;
             done();
           }),
@@ -118,58 +246,42 @@ export class AmqpTransport implements Transport {
       }
     });
   }
+}
 
-  async consume(queue: string, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
-    const channel = await this.connection.createChannel();
-    channel.on('error', () => {});
-    this.consumerChannels.add(channel);
-    await channel.prefetch(prefetch);
-    const { consumerTag } = await channel.consume(queue, (message) => {
-      if (message) onDelivery(toDelivery(channel, message));
-    });
-    return {
-      cancel: async () => {
-        await channel.cancel(consumerTag).catch(() => {});
-      },
-    };
+/** Declares on a throwaway channel: a failed declaration closes its channel, and no other channel should go with it. */
+async function declareOn(connection: ChannelModel, topology: Topology): Promise<void> {
+  const channel = await connection.createChannel();
+  channel.on('error', () => {});
+  let entity = '';
+  try {
+    for (const exchange of topology.exchanges) {
+      entity = exchange.name;
+      await channel.assertExchange(exchange.name, exchange.type, { durable: exchange.durable });
+    }
+    for (const queue of topology.queues) {
+      entity = queue.name;
+      await channel.assertQueue(queue.name, { durable: queue.durable, arguments: queue.arguments });
+    }
+    for (const binding of topology.bindings) {
+      entity = binding.queue;
+      await channel.bindQueue(binding.queue, binding.exchange, binding.routingKey, binding.arguments ?? {});
+    }
+  } catch (error) {
+    if ((error as { code?: number }).code === 406) {
+      throw new TopologyMismatchError(entity, (error as Error).message.replace(/^.*PRECONDITION_FAILED - /, ''), { cause: error });
+    }
+    throw new TransportError(`Declaring '${entity}' failed: ${describe(error)}`, { cause: error });
+  } finally {
+    await channel.close().catch(() => {});
   }
+}
 
-  async openReplyQueue(onReply: (body: Buffer, properties: MessageProperties) => void): Promise<string> {
-    await this.publishChannel.consume(
-      DIRECT_REPLY_TO,
-      (message) => {
-        if (message) onReply(message.content, fromAmqpProperties(message.properties));
-      },
-      { noAck: true },
-    );
-    return DIRECT_REPLY_TO;
-  }
-
-  async reply(replyTo: string, body: Buffer, properties: MessageProperties): Promise<void> {
-    this.replyChannel ??= this.openReplyChannel();
-    const channel = await this.replyChannel;
-    channel.publish('', replyTo, body, toAmqpOptions(properties, false));
-  }
-
-  onConnectionLost(listener: (error: Error) => void): void {
-    this.lostListeners.push(listener);
-  }
-
-  async close(): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
-    await this.connection.close().catch(() => {});
-  }
-
-  private async openReplyChannel(): Promise<Channel> {
-    const channel = await this.connection.createChannel();
-    // A reply to a caller that has gone can close this channel; the next reply opens a new one.
-    channel.on('error', () => {});
-    channel.on('close', () => {
-      this.replyChannel = undefined;
-    });
-    return channel;
-  }
+async function openReplyChannel(connection: ChannelModel, onClose: () => void): Promise<Channel> {
+  const channel = await connection.createChannel();
+  // A reply to a caller that has gone can close this channel; the next reply opens a new one.
+  channel.on('error', () => {});
+  channel.on('close', onClose);
+  return channel;
 }
 
 function toDelivery(channel: Channel, message: ConsumeMessage): Delivery {

@@ -58,7 +58,7 @@ export class MemoryTransport implements Transport {
     this.broker.publish('', replyTo, body, properties);
   }
 
-  onConnectionLost(): void {
+  onStateChange(): void {
     // An in-process broker never loses its connection.
   }
 

@@ -30,6 +30,11 @@ export interface Subscription {
 
 export type PublishOutcome = 'routed' | 'unroutable';
 
+export interface ConnectionStateChange {
+  readonly state: 'disconnected' | 'reconnected' | 'failed';
+  readonly error?: Error;
+}
+
 export interface PublishOptions {
   /** Ask the broker to say when no queue matched (`unroutable`) instead of dropping the message. */
   readonly mandatory?: boolean;
@@ -65,8 +70,12 @@ export interface Transport {
   /** Sends a reply to a `replyTo` address. Best effort: a caller that left is not an error. */
   reply(replyTo: string, body: Buffer, properties: MessageProperties): Promise<void>;
 
-  /** Called once if the connection is lost (not after `close`). */
-  onConnectionLost(listener: (error: Error) => void): void;
+  /**
+   * Connection state changes: `disconnected` (recovery has begun; nothing unacknowledged is lost,
+   * the broker redelivers it), `reconnected` (topology declared and consumers back), and `failed`
+   * (recovery gave up; the transport is dead). Never called after `close`.
+   */
+  onStateChange(listener: (change: ConnectionStateChange) => void): void;
 
   close(): Promise<void>;
 }

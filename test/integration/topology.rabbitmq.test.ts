@@ -28,9 +28,10 @@ describe('topology on RabbitMQ, checked through the broker', { skip: node ? fals
       const queues = (await node!.listQueues()).filter((q) => q.name.startsWith(`${namespace}.`));
       const byName = Object.fromEntries(queues.map((q) => [q.name, q]));
       const delayQueues = Object.keys(byName).filter((name) => name.startsWith(`${namespace}.delay.`));
-      assert.deepEqual(Object.keys(byName).filter((name) => !delayQueues.includes(name)).sort(), [`${namespace}.fx-cpu`, `${namespace}.fx-cpu.dead`, `${namespace}.fx-io`, `${namespace}.fx-io.dead`]);
-      assert.equal(delayQueues.length, 11, 'one TTL queue per default delay tier');
-      assert.deepEqual(byName[`${namespace}.delay.5000ms`]?.arguments, { 'x-message-ttl': 5000, 'x-dead-letter-exchange': `${namespace}.tasks` });
+      const workAndDead = ['fx-cpu', 'fx-cpu-retry', 'fx-io', 'fx-retry'].flatMap((queue) => [`${namespace}.${queue}`, `${namespace}.${queue}.dead`]);
+      assert.deepEqual(Object.keys(byName).filter((name) => !delayQueues.includes(name)).sort(), workAndDead.sort());
+      assert.deepEqual(delayQueues.sort(), [`${namespace}.delay.1000ms`, `${namespace}.delay.100ms`, `${namespace}.delay.200ms`, `${namespace}.delay.400ms`], 'one TTL queue per delay tier');
+      assert.deepEqual(byName[`${namespace}.delay.400ms`]?.arguments, { 'x-message-ttl': 400, 'x-dead-letter-exchange': `${namespace}.tasks` });
       assert.equal(byName[`${namespace}.fx-io`]?.consumers, 1);
       assert.equal(byName[`${namespace}.fx-io.dead`]?.consumers, 0);
       assert.deepEqual(byName[`${namespace}.fx-io`]?.arguments, { 'x-dead-letter-exchange': `${namespace}.dead`, 'x-dead-letter-routing-key': 'fx-io' });
@@ -45,7 +46,11 @@ describe('topology on RabbitMQ, checked through the broker', { skip: node ? fals
 
       const consumerPrefetch = JSON.parse(await node!.ctl(['list_consumers', 'queue_name', 'prefetch_count', '--formatter', 'json'])) as Array<{ queue_name: string; prefetch_count: number }>;
       const prefetch = Object.fromEntries(consumerPrefetch.filter((c) => c.queue_name.startsWith(namespace)).map((c) => [c.queue_name, c.prefetch_count]));
-      assert.deepEqual(prefetch, { [`${namespace}.fx-io`]: 8, [`${namespace}.fx-cpu`]: 2 }, 'prefetch follows each pool capacity');
+      assert.deepEqual(
+        prefetch,
+        { [`${namespace}.fx-io`]: 8, [`${namespace}.fx-retry`]: 16, [`${namespace}.fx-cpu`]: 2, [`${namespace}.fx-cpu-retry`]: 2 },
+        'prefetch follows each queue: the config override, else the pool capacity',
+      );
     } finally {
       await runtime.stop();
     }

@@ -17,3 +17,5 @@ export type { CallOptions, RemoteTask, TaskProxy } from './client/task-proxy';
 export { createLogger } from './logging/logger';
 export * from './errors';
 export { PayloadTooLargeError } from './protocol/task-request';
+export type { RuntimeSnapshot } from './runtime/runtime-snapshot';
+export { QueueAdmin, type DeadLetterEntry, type QueueSummary } from './admin/queue-admin';

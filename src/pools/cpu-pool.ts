@@ -23,6 +23,7 @@ export class CpuPool implements Pool {
   readonly capacity: number;
   private readonly piscina: Piscina;
   private running = 0;
+  private restarts = 0;
   private closed = false;
 
   constructor(options: CpuPoolOptions) {
@@ -45,6 +46,10 @@ export class CpuPool implements Pool {
     return this.running;
   }
 
+  get workerRestarts(): number {
+    return this.restarts;
+  }
+
   async run({ taskId, attempt, definition, args }: TaskRun): Promise<RunResult> {
     const message: CpuTaskMessage = {
       taskId,
@@ -62,6 +67,7 @@ export class CpuPool implements Pool {
     try {
       return (await this.piscina.run(message, { signal })) as RunResult;
     } catch (error) {
+      this.restarts++; // a rejected run means its thread was terminated or died; piscina replaces it
       const failure =
         signal?.aborted && definition.hardTimeLimitMs !== undefined
           ? new TaskTimeLimitError(definition.name, definition.hardTimeLimitMs)

@@ -11,6 +11,7 @@ import type { Pool, RunResult, TaskRun } from './pool';
  */
 export class IoPool implements Pool {
   readonly kind = 'io' as const;
+  readonly workerRestarts = 0; // no worker threads
   private running = 0;
 
   constructor(

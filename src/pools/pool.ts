@@ -27,6 +27,8 @@ export interface Pool {
   readonly capacity: number;
   /** Tasks running or waiting for a slot now. */
   readonly inFlight: number;
+  /** Worker threads lost to a crash or a hard time limit (and replaced) since start. */
+  readonly workerRestarts: number;
   run(run: TaskRun): Promise<RunResult>;
   /** Stops every worker; tasks still running are abandoned. */
   close(): Promise<void>;

@@ -15,11 +15,14 @@ import type { TaskRegistry } from '../registry/task-registry';
 import { TopologyNames, buildTopology } from '../topology/topology';
 import { openTransport } from '../transport/open-transport';
 import type { Transport } from '../transport/transport';
+import { QueueAdmin } from '../admin/queue-admin';
 import { formatBanner } from './banner';
 import { QueueConsumer } from './queue-consumer';
 import { planQueues, type QueuePlan } from './queue-plan';
 import { Republisher } from './republisher';
+import type { RuntimeSnapshot } from './runtime-snapshot';
 import type { TaskEvent } from './task-event';
+import { redactUrl } from '../transport/redact-url';
 
 export interface StartRuntimeOptions {
   /** A config file path, or an already resolved config. Default: `runtime.config.ts` in the working directory. */
@@ -47,12 +50,18 @@ type State = 'running' | 'stopping' | 'stopped';
  */
 export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly id = `${os.hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`;
+  readonly startedAt = new Date();
   private state: State = 'running';
   private connected = true;
+  private reconnects = 0;
+  private readonly counts: Record<TaskEvent['outcome'], number> = { succeeded: 0, retried: 0, failed: 0, rejected: 0 };
+  private readonly recentFailures: TaskEvent[] = [];
   private stopping: Promise<void> | undefined;
 
   private readonly pools: readonly Pool[];
   private readonly consumers: readonly QueueConsumer[];
+  /** Depths, dead letters, replay and purge of this runtime's queues, over its own connection. */
+  readonly admin: QueueAdmin;
 
   private constructor(
     readonly config: ResolvedConfig,
@@ -64,6 +73,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     names: TopologyNames,
   ) {
     super();
+    this.admin = new QueueAdmin(transport, names);
     this.pools = pools.cpu ? [pools.io, pools.cpu] : [pools.io];
     this.consumers = plans.map(
       (plan) =>
@@ -77,7 +87,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           maxRedeliveries: config.maxRedeliveries,
           delayTiersMs: config.broker.delayTiersMs,
           logger,
-          onTask: (event) => this.emit('task', event),
+          onTask: (event) => this.record(event),
         }),
     );
   }
@@ -126,6 +136,32 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private async startConsuming(): Promise<void> {
     for (const consumer of this.consumers) await consumer.start();
+  }
+
+  /** What this runtime is doing now: pools, queues, counts, recent failures. */
+  snapshot(): RuntimeSnapshot {
+    return {
+      id: this.id,
+      startedAt: this.startedAt.toISOString(),
+      state: this.state,
+      ready: this.ready,
+      broker: this.config.broker.url ? redactUrl(this.config.broker.url) : 'memory://',
+      namespace: this.config.broker.namespace,
+      pools: this.pools.map((pool) => ({ kind: pool.kind, capacity: pool.capacity, inFlight: pool.inFlight, workerRestarts: pool.workerRestarts })),
+      queues: this.plans.map((plan, i) => ({ queue: plan.queue.name, brokerQueue: plan.brokerQueue, pool: plan.pool, prefetch: plan.prefetch, running: this.consumers[i]?.running ?? 0 })),
+      counts: { ...this.counts },
+      recentFailures: [...this.recentFailures],
+      reconnects: this.reconnects,
+    };
+  }
+
+  private record(event: TaskEvent): void {
+    this.counts[event.outcome]++;
+    if (event.outcome !== 'succeeded') {
+      this.recentFailures.unshift(event);
+      if (this.recentFailures.length > 50) this.recentFailures.pop();
+    }
+    this.emit('task', event);
   }
 
   /** The `[tasks]` banner for this runtime. */
@@ -182,6 +218,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       this.emit('disconnected', error ?? new Error('disconnected'));
     } else if (state === 'reconnected') {
       this.connected = true;
+      this.reconnects++;
       this.logger.info({ queues: this.plans.length }, 'broker connection recovered: topology declared, consumers back');
       this.emit('reconnected');
     } else {

@@ -1,8 +1,8 @@
-import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options, type RecoveringChannelModel } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message, type Options, type RecoveringChannelModel } from 'amqplib';
 import { TopologyMismatchError, TransportError, describe } from '../errors';
 import type { Topology } from '../topology/topology';
 import { redactUrl } from './redact-url';
-import type { ConnectionStateChange, Delivery, MessageProperties, PublishOptions, PublishOutcome, Subscription, Transport } from './transport';
+import type { ConnectionStateChange, Delivery, MessageProperties, PublishOptions, PublishOutcome, QueueInfo, Subscription, Transport } from './transport';
 
 /** RabbitMQ's pseudo-queue for direct reply-to: replies need no queue of their own. */
 const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
@@ -45,6 +45,7 @@ export class AmqpTransport implements Transport {
   private connection: ChannelModel | undefined;
   private publishChannel: ConfirmChannel | undefined;
   private replyChannel: Promise<Channel> | undefined;
+  private adminChannel: Promise<Channel> | undefined;
   private replyHandler: ((body: Buffer, properties: MessageProperties) => void) | undefined;
   private readonly returned = new Set<string>();
   private readonly topologies: Topology[] = [];
@@ -131,6 +132,44 @@ export class AmqpTransport implements Transport {
     (await this.replyChannel).publish('', replyTo, body, toAmqpOptions(properties, false));
   }
 
+  async queueInfo(queue: string): Promise<QueueInfo | undefined> {
+    // A passive declare of a missing queue closes its channel: use a throwaway one.
+    const channel = await (await this.waitForConnection(Date.now() + (this.options.publishTimeoutMs ?? 10_000))).createChannel();
+    channel.on('error', () => {});
+    try {
+      const { messageCount, consumerCount } = await channel.checkQueue(queue);
+      return { messages: messageCount, consumers: consumerCount };
+    } catch (error) {
+      if ((error as { code?: number }).code === 404) return undefined;
+      throw new TransportError(`Cannot inspect queue '${queue}': ${describe(error)}`, { cause: error });
+    } finally {
+      await channel.close().catch(() => {});
+    }
+  }
+
+  async getMessage(queue: string): Promise<Delivery | undefined> {
+    this.adminChannel ??= (async () => {
+      const connection = await this.waitForConnection(Date.now() + (this.options.publishTimeoutMs ?? 10_000));
+      const channel = await connection.createChannel();
+      channel.on('error', () => {});
+      channel.on('close', () => (this.adminChannel = undefined));
+      return channel;
+    })();
+    const channel = await this.adminChannel;
+    const message = await channel.get(queue, { noAck: false });
+    return message ? toDelivery(channel, message) : undefined;
+  }
+
+  async purge(queue: string): Promise<number> {
+    const channel = await (await this.waitForConnection(Date.now() + (this.options.publishTimeoutMs ?? 10_000))).createChannel();
+    channel.on('error', () => {});
+    try {
+      return (await channel.purgeQueue(queue)).messageCount;
+    } finally {
+      await channel.close().catch(() => {});
+    }
+  }
+
   onStateChange(listener: (change: ConnectionStateChange) => void): void {
     this.stateListeners.push(listener);
   }
@@ -168,6 +207,7 @@ export class AmqpTransport implements Transport {
       this.connection = undefined;
       this.publishChannel = undefined;
       this.replyChannel = undefined;
+      this.adminChannel = undefined;
       if (!this.closing) this.emitState({ state: 'disconnected', error: new TransportError(`Connection to ${this.description} lost: ${describe(error)}`, { cause: error }) });
     });
     this.model.on('connect', () => {
@@ -284,7 +324,7 @@ async function openReplyChannel(connection: ChannelModel, onClose: () => void): 
   return channel;
 }
 
-function toDelivery(channel: Channel, message: ConsumeMessage): Delivery {
+function toDelivery(channel: Channel, message: Message): Delivery {
   return {
     body: message.content,
     properties: fromAmqpProperties(message.properties),
@@ -321,7 +361,7 @@ function toAmqpOptions(properties: MessageProperties, mandatory: boolean | undef
   };
 }
 
-function fromAmqpProperties(properties: ConsumeMessage['properties']): MessageProperties {
+function fromAmqpProperties(properties: Message['properties']): MessageProperties {
   return {
     messageId: properties.messageId as string | undefined,
     correlationId: properties.correlationId as string | undefined,

@@ -147,10 +147,21 @@ export class MemoryBroker {
     return { messages: queue.messages.length, unacked, consumers: queue.consumers.length };
   }
 
-  /** Takes the ready messages of a queue (for tests and tools that read a dead-letter queue). */
-  drain(name: string): Array<{ body: Buffer; properties: MessageProperties; routingKey: string }> {
+  /** Takes one ready message as if delivered to `holder` (unacknowledged until settled), like basic.get. */
+  take(name: string, holder: MemoryConsumer): StoredMessage | undefined {
     const queue = this.queues.get(name);
-    return queue ? queue.messages.splice(0) : [];
+    const message = queue?.messages.shift();
+    if (!message) return undefined;
+    clearTimeout(message.expiry);
+    holder.unacked.add(message);
+    return message;
+  }
+
+  purge(name: string): number {
+    const queue = this.queues.get(name);
+    if (!queue) throw new Error(`NOT_FOUND - no queue '${name}'`);
+    for (const message of queue.messages) clearTimeout(message.expiry);
+    return queue.messages.splice(0).length;
   }
 
   private enqueue(queue: MemoryQueue, message: StoredMessage): void {

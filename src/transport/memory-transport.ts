@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TransportError } from '../errors';
 import type { Topology } from '../topology/topology';
 import { MEMORY_REPLY_PREFIX, memoryBrokerFor, type MemoryBroker, type MemoryConsumer, type StoredMessage } from './memory-broker';
-import type { Delivery, MessageProperties, PublishOptions, PublishOutcome, Subscription, Transport } from './transport';
+import type { Delivery, MessageProperties, PublishOptions, PublishOutcome, QueueInfo, Subscription, Transport } from './transport';
 
 /** One "connection" to the embedded broker: closing it requeues what its consumers held, as RabbitMQ does. */
 export class MemoryTransport implements Transport {
@@ -56,6 +56,27 @@ export class MemoryTransport implements Transport {
   async reply(replyTo: string, body: Buffer, properties: MessageProperties): Promise<void> {
     this.assertOpen();
     this.broker.publish('', replyTo, body, properties);
+  }
+
+  async queueInfo(queue: string): Promise<QueueInfo | undefined> {
+    this.assertOpen();
+    const info = this.broker.inspectQueue(queue);
+    return info && { messages: info.messages, consumers: info.consumers };
+  }
+
+  async getMessage(queue: string): Promise<Delivery | undefined> {
+    this.assertOpen();
+    // A consumer with no window of its own, registered for requeue-on-close like any other.
+    const holder: MemoryConsumer = { prefetch: 0, unacked: new Set(), deliver: () => {} };
+    const message = this.broker.take(queue, holder);
+    if (!message) return undefined;
+    this.consumers.push({ queue, consumer: holder, remove: () => {} });
+    return this.toDelivery(queue, holder, message);
+  }
+
+  async purge(queue: string): Promise<number> {
+    this.assertOpen();
+    return this.broker.purge(queue);
   }
 
   onStateChange(): void {

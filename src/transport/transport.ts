@@ -77,5 +77,20 @@ export interface Transport {
    */
   onStateChange(listener: (change: ConnectionStateChange) => void): void;
 
+  /** Ready messages and consumers of a queue, or `undefined` when it does not exist. */
+  queueInfo(queue: string): Promise<QueueInfo | undefined>;
+
+  /** Takes one message (manual acknowledgement) without consuming: for tools that browse or move messages. */
+  getMessage(queue: string): Promise<Delivery | undefined>;
+
+  /** Deletes every ready message of a queue; resolves with how many. */
+  purge(queue: string): Promise<number>;
+
   close(): Promise<void>;
+}
+
+export interface QueueInfo {
+  /** Ready to deliver (not counting those delivered and unacknowledged). */
+  readonly messages: number;
+  readonly consumers: number;
 }

@@ -298,6 +298,38 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
     });
   });
 
+  describe('queue administration', () => {
+    test('dead letters can be counted, read without removing them, replayed as fresh tasks, and purged', TEST_TIMEOUT, async () => {
+      const own = await startFixtureStack(harness.url);
+      try {
+        const retry = own.client.proxy(RetryJobs);
+        const keys = [`gate-a-${randomNamespace()}`, `gate-b-${randomNamespace()}`, `gate-c-${randomNamespace()}`];
+        for (const key of keys) await assert.rejects(retry.gate(key), RemoteTaskError);
+
+        const [summary] = await own.runtime.admin.queues(['fx-retry']);
+        assert.deepEqual({ ...summary }, { queue: 'fx-retry', brokerQueue: `${own.config.broker.namespace}.fx-retry`, messages: 0, consumers: 1, deadLetters: 3 });
+
+        const entries = await own.runtime.admin.deadLetters('fx-retry', 10);
+        assert.deepEqual(entries.map((entry) => entry.reason).sort(), keys.map((key) => `gate ${key} is closed`).sort());
+        assert.ok(entries.every((entry) => entry.task === 'RetryJobs.gate' && entry.errorName === 'NonRetryableError' && entry.attempts === 1));
+        assert.equal((await own.runtime.admin.queues(['fx-retry']))[0]?.deadLetters, 3, 'reading took nothing away');
+
+        for (const key of keys) runLog.released.add(key);
+        const succeeded = collectTaskEvents(own.runtime, 2, (event) => event.task === 'RetryJobs.gate' && event.outcome === 'succeeded');
+        const progress: number[] = [];
+        assert.equal(await own.runtime.admin.replay('fx-retry', { limit: 2, onProgress: (done) => progress.push(done) }), 2);
+        assert.deepEqual(progress, [1, 2]);
+        await succeeded;
+        assert.equal(keys.reduce((runs, key) => runs + (runLog.starts.get(key) ?? 0), 0), 5, 'three first runs, two replays');
+
+        assert.equal(await own.runtime.admin.purge('fx-retry', 'dead'), 1);
+        assert.equal((await own.runtime.admin.queues(['fx-retry']))[0]?.deadLetters, 0);
+      } finally {
+        await own.stop();
+      }
+    });
+  });
+
   describe('graceful shutdown', () => {
     test('tasks in flight finish, the rest wait for the next runtime: none lost, none run twice', TEST_TIMEOUT, async () => {
       const namespace = randomNamespace();

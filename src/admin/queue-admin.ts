@@ -95,7 +95,7 @@ export class QueueAdmin {
         delivery.nack(true);
         throw new WarrenError(`Dead letter ${delivery.properties.messageId ?? '(no id)'} in ${this.names.deadLetterQueue(queue)} has no task name: it cannot be replayed`);
       }
-      const headers: Record<string, unknown> = { ...delivery.properties.headers, [HEADERS.attempt]: 1 };
+      const headers: Record<string, unknown> = { ...delivery.properties.headers, [HEADERS.attempt]: 1, [HEADERS.publishedAt]: Date.now() };
       for (const key of HISTORY_HEADERS) delete headers[key];
       const { replyTo: _gone, ...properties } = delivery.properties;
       const outcome = await this.transport.publish(this.names.tasksExchange, task, delivery.body, { ...properties, headers, persistent: true }, { mandatory: true });

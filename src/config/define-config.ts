@@ -51,6 +51,15 @@ export interface WarrenConfig {
    * running it) before it is dead-lettered as poison. Default 5.
    */
   maxRedeliveries?: number;
+  /** The runtime's HTTP server (metrics, health, dashboard). Off unless a port is set. */
+  http?: {
+    /** 0 picks a free port. */
+    port: number;
+    /** Default 127.0.0.1. Bound beyond loopback, the dashboard and API require `token`. */
+    host?: string;
+    /** Bearer token for the dashboard and its API (health and metrics stay open). */
+    token?: string;
+  };
   /** Per-queue overrides, by queue name. */
   queues?: Record<string, { concurrency?: number }>;
   /** Runs in the main thread and in every CPU worker thread before any job class is resolved. */

@@ -41,6 +41,13 @@ const configSchema = z.strictObject({
     })
     .optional(),
   maxRedeliveries: positiveInt.optional(),
+  http: z
+    .strictObject({
+      port: z.number().int().min(0).max(65_535),
+      host: z.string().min(1).optional(),
+      token: z.string().min(16, 'must be at least 16 characters').optional(),
+    })
+    .optional(),
   jobs: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
   pools: z
     .strictObject({
@@ -101,6 +108,7 @@ export function resolveConfig(
       retry: config.defaults?.retry,
     },
     maxRedeliveries: config.maxRedeliveries ?? 5,
+    http: config.http && { port: config.http.port, host: config.http.host ?? '127.0.0.1', token: config.http.token },
     jobs: typeof config.jobs === 'string' ? [config.jobs] : config.jobs,
     pools: {
       cpu: { threads: config.pools?.cpu?.threads ?? os.availableParallelism(), maxOldGenerationSizeMb: config.pools?.cpu?.maxOldGenerationSizeMb },

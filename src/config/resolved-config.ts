@@ -12,6 +12,7 @@ export interface ResolvedConfig {
   };
   readonly defaults: RunDefaults;
   readonly maxRedeliveries: number;
+  readonly http: { readonly port: number; readonly host: string; readonly token: string | undefined } | undefined;
   readonly jobs: readonly string[];
   readonly pools: {
     readonly cpu: { readonly threads: number; readonly maxOldGenerationSizeMb: number | undefined };

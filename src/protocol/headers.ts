@@ -7,6 +7,8 @@ export const HEADERS = {
   attempt: 'x-warren-attempt',
   /** Epoch ms after which the caller no longer waits for the reply. */
   deadline: 'x-warren-deadline',
+  /** Epoch ms when the caller published the task: queue wait time is measured from it. */
+  publishedAt: 'x-warren-published-at',
   /** Per-call override of the retry policy's attempts. */
   maxAttempts: 'x-warren-max-attempts',
   /** How often the runtime saw this message redelivered unacknowledged (a crash while running it). */

@@ -44,6 +44,7 @@ export function encodeTaskRequest(request: TaskRequest, maxPayloadBytes: number)
     [HEADERS.protocol]: PROTOCOL_VERSION,
     [HEADERS.task]: request.task,
     [HEADERS.attempt]: request.attempt,
+    [HEADERS.publishedAt]: Date.now(),
   };
   if (request.deadline !== undefined) headers[HEADERS.deadline] = request.deadline;
   if (request.maxAttempts !== undefined) headers[HEADERS.maxAttempts] = request.maxAttempts;

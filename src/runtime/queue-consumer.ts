@@ -200,7 +200,9 @@ export class QueueConsumer {
     nextAttemptAt?: number,
   ): void {
     const { plan, logger } = this.deps;
+    const publishedAt = positiveInteger(entry.delivery.properties.headers?.[HEADERS.publishedAt]);
     const event: TaskEvent = {
+      ...(publishedAt ? { waitMs: Math.max(0, Date.now() - (performance.now() - entry.started) - publishedAt) } : {}),
       taskId: request.id,
       task: request.task,
       queue: plan.queue.name,

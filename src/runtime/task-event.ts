@@ -12,7 +12,10 @@ export interface TaskEvent {
    * rejected (never run: bad input or poison, dead-lettered).
    */
   readonly outcome: 'succeeded' | 'retried' | 'failed' | 'rejected';
+  /** From receipt to settlement, in this runtime. */
   readonly durationMs: number;
+  /** From the caller's publish to receipt here (waiting in the queue, and in delay tiers for retries). */
+  readonly waitMs?: number;
   /** 0: the main thread (io pool); a positive id: a CPU worker thread; -1: the worker died. */
   readonly threadId: number;
   readonly attempt: number;

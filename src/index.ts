@@ -19,3 +19,4 @@ export * from './errors';
 export { PayloadTooLargeError } from './protocol/task-request';
 export type { RuntimeSnapshot } from './runtime/runtime-snapshot';
 export { QueueAdmin, type DeadLetterEntry, type QueueSummary } from './admin/queue-admin';
+export type { TaskState, TaskStatus } from './runtime/task-status';

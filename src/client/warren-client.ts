@@ -9,6 +9,9 @@ import type { MessageProperties, Transport } from '../transport/transport';
 import { validateWith, type StandardSchemaV1 } from '../validation/standard-schema';
 import { PendingCalls } from './pending-calls';
 import type { CallOptions, RemoteTask, TaskProxy } from './task-proxy';
+import type { ControlReply, ControlRequest } from '../protocol/control-message';
+import type { RuntimeSnapshot } from '../runtime/runtime-snapshot';
+import type { TaskStatus } from '../runtime/task-status';
 
 export interface WarrenClientOptions {
   readonly transport: Transport;
@@ -21,6 +24,10 @@ export interface WarrenClientOptions {
 /** Publishes tasks and waits for their replies. Get one with `connect()`. */
 export class WarrenClient {
   private readonly pending = new PendingCalls();
+  /** Control questions waiting for answers, by correlation id. */
+  private readonly collectors = new Map<string, (body: Buffer) => void>();
+  /** Ids this client published (newest last), so `status` can tell `queued` from `unknown`. */
+  private readonly published = new Map<string, string>();
   private replyTo: Promise<string> | undefined;
   private closed = false;
 
@@ -86,6 +93,28 @@ export class WarrenClient {
     return taskId;
   }
 
+  /**
+   * Where a task is: asks every runtime (they remember their latest 10 000 tasks) and takes the
+   * most recent answer. No runtime knows it: `queued` if this client published it, else `unknown`.
+   */
+  async status(taskId: string, options: { timeoutMs?: number } = {}): Promise<TaskStatus> {
+    const replies = await this.ask({ op: 'status', taskId }, options.timeoutMs ?? 500);
+    const known = replies
+      .map((reply) => ('status' in reply ? reply.status : undefined))
+      .filter((status): status is TaskStatus => status !== undefined)
+      .sort((a, b) => (a.since ?? '').localeCompare(b.since ?? ''));
+    const latest = known.at(-1);
+    if (latest) return latest;
+    const task = this.published.get(taskId);
+    return task ? { taskId, task, state: 'queued' } : { taskId, state: 'unknown' };
+  }
+
+  /** Every runtime that answers within the timeout, with what it is doing. */
+  async inspect(options: { timeoutMs?: number } = {}): Promise<RuntimeSnapshot[]> {
+    const replies = await this.ask({ op: 'inspect' }, options.timeoutMs ?? 1_000);
+    return replies.flatMap((reply) => ('snapshot' in reply ? [reply.snapshot] : [])).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
   /** Calls waiting for a reply now. */
   get waiting(): number {
     return this.pending.size;
@@ -111,6 +140,35 @@ export class WarrenClient {
     const { body, properties } = encodeTaskRequest({ id: taskId, task, args, attempt: 1, replyTo, maxAttempts: options.maxAttempts }, maxPayloadBytes);
     const outcome = await transport.publish(names.tasksExchange, task, body, properties, { mandatory: true });
     if (outcome === 'unroutable') throw new UnroutableTaskError(task, names.tasksExchange);
+    this.remember(taskId, task);
+  }
+
+  /** Broadcasts a control question and collects the answers that arrive within `timeoutMs`. */
+  private async ask(request: ControlRequest, timeoutMs: number): Promise<ControlReply[]> {
+    this.assertOpen();
+    const replyTo = await this.openReplies();
+    const id = randomUUID();
+    const replies: ControlReply[] = [];
+    this.collectors.set(id, (body) => {
+      try {
+        replies.push(JSON.parse(body.toString('utf8')) as ControlReply);
+      } catch {
+        // a garbled answer is no answer
+      }
+    });
+    try {
+      const { transport, names } = this.options;
+      const outcome = await transport.publish(names.controlExchange, '', Buffer.from(JSON.stringify(request)), { messageId: id, correlationId: id, replyTo, contentType: 'application/json' }, { mandatory: true });
+      if (outcome === 'routed') await new Promise((resolve) => setTimeout(resolve, timeoutMs));
+    } finally {
+      this.collectors.delete(id);
+    }
+    return replies;
+  }
+
+  private remember(taskId: string, task: string): void {
+    this.published.set(taskId, task);
+    if (this.published.size > 10_000) this.published.delete(this.published.keys().next().value as string);
   }
 
   private openReplies(): Promise<string> {
@@ -120,6 +178,8 @@ export class WarrenClient {
 
   private onReply(body: Buffer, properties: MessageProperties): void {
     const taskId = properties.correlationId;
+    const collector = taskId ? this.collectors.get(taskId) : undefined;
+    if (collector) return collector(body);
     const call = taskId ? this.pending.take(taskId) : undefined;
     if (!call || !taskId) {
       this.options.logger.warn({ taskId }, 'late or unknown reply dropped: its caller stopped waiting');

@@ -8,7 +8,7 @@ import { connect } from '../client/connect';
 import { loadConfig } from '../config/load-config';
 import { RemoteTaskError } from '../errors';
 import { createLogger } from '../logging/logger';
-import { table } from '../runtime/banner';
+import { table } from '../format/table';
 import { Runtime } from '../runtime/runtime';
 import type { TaskEvent } from '../runtime/task-event';
 import { startPageServer } from './page-server';

@@ -2,6 +2,7 @@ import type { ResolvedConfig } from '../config/resolved-config';
 import type { TaskRegistry } from '../registry/task-registry';
 import { redactUrl } from '../transport/redact-url';
 import type { QueuePlan } from './queue-plan';
+import { table } from '../format/table';
 
 /** The start-up summary, like Celery's `[tasks]` list: what this runtime serves and how. */
 export function formatBanner(config: ResolvedConfig, registry: TaskRegistry, plans: readonly QueuePlan[]): string {
@@ -26,11 +27,4 @@ export function formatBanner(config: ResolvedConfig, registry: TaskRegistry, pla
     ),
   ];
   return lines.map((line) => line.trimEnd()).join('\n');
-}
-
-/** Rows as aligned columns, indented. */
-export function table(rows: readonly (readonly string[])[], indent = '  '): string[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => indent + row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  '));
 }

@@ -25,6 +25,7 @@ export interface QueueConsumerDeps {
   readonly maxRedeliveries: number;
   readonly delayTiersMs: readonly number[];
   readonly logger: Logger;
+  readonly onStarted: (taskId: string, task: string, attempt: number) => void;
   readonly onTask: (event: TaskEvent) => void;
 }
 
@@ -114,6 +115,7 @@ export class QueueConsumer {
       args = checked.value as unknown[];
     }
 
+    this.deps.onStarted(request.id, request.task, request.attempt);
     const result = await this.deps.pool.run({ taskId: request.id, attempt: request.attempt, definition, args });
     if (entry.settled) return; // requeued by a shutdown that could not wait any longer
     if (result.outcome.ok) return this.succeed(entry, request, result);

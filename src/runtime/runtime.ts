@@ -16,6 +16,8 @@ import { TopologyNames, buildTopology } from '../topology/topology';
 import { openTransport } from '../transport/open-transport';
 import type { Transport } from '../transport/transport';
 import { QueueAdmin } from '../admin/queue-admin';
+import { ControlResponder } from './control-responder';
+import { TaskTracker } from './task-tracker';
 import { formatBanner } from './banner';
 import { QueueConsumer } from './queue-consumer';
 import { planQueues, type QueuePlan } from './queue-plan';
@@ -62,6 +64,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly consumers: readonly QueueConsumer[];
   /** Depths, dead letters, replay and purge of this runtime's queues, over its own connection. */
   readonly admin: QueueAdmin;
+  private readonly tracker = new TaskTracker(this.id);
+  private readonly control: ControlResponder;
 
   private constructor(
     readonly config: ResolvedConfig,
@@ -74,6 +78,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   ) {
     super();
     this.admin = new QueueAdmin(transport, names);
+    this.control = new ControlResponder(transport, names, this.id, this.tracker, () => this.snapshot(), logger);
     this.pools = pools.cpu ? [pools.io, pools.cpu] : [pools.io];
     this.consumers = plans.map(
       (plan) =>
@@ -87,6 +92,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           maxRedeliveries: config.maxRedeliveries,
           delayTiersMs: config.broker.delayTiersMs,
           logger,
+          onStarted: (taskId, task, attempt) => this.tracker.started(taskId, task, attempt),
           onTask: (event) => this.record(event),
         }),
     );
@@ -135,6 +141,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   private async startConsuming(): Promise<void> {
+    await this.control.start();
     for (const consumer of this.consumers) await consumer.start();
   }
 
@@ -157,6 +164,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private record(event: TaskEvent): void {
     this.counts[event.outcome]++;
+    this.tracker.finished(event);
     if (event.outcome !== 'succeeded') {
       this.recentFailures.unshift(event);
       if (this.recentFailures.length > 50) this.recentFailures.pop();
@@ -186,7 +194,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private async shutdown(graceMs: number): Promise<void> {
     this.state = 'stopping';
     const { logger } = this;
-    await Promise.all(this.consumers.map((consumer) => consumer.stopConsuming()));
+    await Promise.all([this.control.stop(), ...this.consumers.map((consumer) => consumer.stopConsuming())]);
     const running = this.inFlight;
     if (running > 0) logger.info({ inFlight: running, graceMs }, 'shutting down: waiting for tasks in flight');
     let timer: NodeJS.Timeout | undefined;

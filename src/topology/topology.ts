@@ -2,7 +2,7 @@ import type { QueueDefinition } from '../registry/task-definition';
 
 export interface ExchangeDeclaration {
   readonly name: string;
-  readonly type: 'direct' | 'topic' | 'headers';
+  readonly type: 'direct' | 'topic' | 'headers' | 'fanout';
   readonly durable: boolean;
 }
 
@@ -67,6 +67,28 @@ export class TopologyNames {
   delayQueue(tierMs: number): string {
     return `${this.namespace}.delay.${tierMs}ms`;
   }
+
+  /** Fanout exchange: a question for every runtime (inspect, task status). */
+  get controlExchange(): string {
+    return `${this.namespace}.control`;
+  }
+
+  controlQueue(runtimeId: string): string {
+    return `${this.namespace}.control.${runtimeId}`;
+  }
+}
+
+/**
+ * Pure: a runtime's own control queue. Not durable, and expiring a minute after its runtime is
+ * gone, so dead runtimes leave nothing behind.
+ */
+export function buildControlTopology(names: TopologyNames, runtimeId: string): Topology {
+  const queue = names.controlQueue(runtimeId);
+  return {
+    exchanges: [{ name: names.controlExchange, type: 'fanout', durable: true }],
+    queues: [{ name: queue, durable: false, arguments: { 'x-expires': 60_000 } }],
+    bindings: [{ queue, exchange: names.controlExchange, routingKey: '' }],
+  };
 }
 
 /**

@@ -227,6 +227,7 @@ export class MemoryBroker {
 
 /** Routing as RabbitMQ does it for the exchange types Warren declares. */
 function matches(type: ExchangeDeclaration['type'], binding: BindingDeclaration, routingKey: string, headers: MessageProperties['headers']): boolean {
+  if (type === 'fanout') return true;
   if (type === 'direct') return binding.routingKey === routingKey;
   if (type === 'topic') return topicMatches(binding.routingKey, routingKey);
   // Like RabbitMQ, binding arguments starting with `x-` take no part in matching.

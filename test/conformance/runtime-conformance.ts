@@ -298,6 +298,54 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
     });
   });
 
+  describe('task status and inspection', () => {
+    test('status tells running, succeeded, failed and dead-lettered apart, and never calls an unknown task queued', TEST_TIMEOUT, async () => {
+      const io = stack.client.proxy(IoJobs);
+      const key = `status-${randomNamespace()}`;
+      const started = new Promise<void>((resolve) => runLog.on('started', (k) => k === key && resolve()));
+      const holding = await io.hold.enqueue(key, 400);
+      await started;
+      const running = await stack.client.status(holding, { timeoutMs: 200 });
+      assert.equal(running.state, 'running');
+      assert.equal(running.runtime, stack.runtime.id);
+      assert.equal(running.task, 'IoJobs.hold');
+
+      const done = nextTaskEvent(stack.runtime, (event) => event.taskId === holding);
+      await done;
+      assert.equal((await stack.client.status(holding, { timeoutMs: 200 })).state, 'succeeded');
+
+      const failed = nextTaskEvent(stack.runtime, (event) => event.task === 'RetryJobs.gate');
+      const gated = await stack.client.proxy(RetryJobs).gate.enqueue(`closed-${key}`);
+      await failed;
+      const failure = await stack.client.status(gated, { timeoutMs: 200 });
+      assert.equal(failure.state, 'failed');
+      assert.equal(failure.error?.name, 'NonRetryableError');
+
+      assert.equal((await stack.client.status('no-such-task', { timeoutMs: 200 })).state, 'unknown');
+    });
+
+    test('a task published while no runtime serves its queue is queued, not unknown', TEST_TIMEOUT, async () => {
+      const namespace = randomNamespace();
+      const idle = await startFixtureStack(harness.url, namespace);
+      await idle.runtime.stop(); // the queues stay; nobody consumes
+      try {
+        const id = await idle.client.proxy(MathJobs).add.enqueue(1, 2);
+        assert.deepEqual(await idle.client.status(id, { timeoutMs: 200 }), { taskId: id, task: 'Maths.add', state: 'queued' });
+      } finally {
+        await idle.client.close();
+      }
+    });
+
+    test('inspect lists the live runtimes with their pools and queues', TEST_TIMEOUT, async () => {
+      const runtimes = await stack.client.inspect({ timeoutMs: 300 });
+      const mine = runtimes.find((snapshot) => snapshot.id === stack.runtime.id);
+      assert.ok(mine, `this runtime answered (${runtimes.map((r) => r.id)})`);
+      assert.equal(mine.ready, true);
+      assert.deepEqual(mine.pools.map((pool) => [pool.kind, pool.capacity]), [['io', 16], ['cpu', 2]]);
+      assert.deepEqual(mine.queues.map((queue) => queue.queue).sort(), ['fx-cpu', 'fx-cpu-retry', 'fx-io', 'fx-retry']);
+    });
+  });
+
   describe('queue administration', () => {
     test('dead letters can be counted, read without removing them, replayed as fresh tasks, and purged', TEST_TIMEOUT, async () => {
       const own = await startFixtureStack(harness.url);

@@ -1,0 +1,20 @@
+/**
+ * Where a task is. `queued`: published and confirmed, not yet taken by any runtime. `unknown`:
+ * no runtime knows it and this client did not publish it; never reported as `queued`.
+ */
+export type TaskState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'dead-lettered' | 'unknown';
+
+export interface TaskStatus {
+  readonly taskId: string;
+  readonly state: TaskState;
+  readonly task?: string;
+  /** The runtime that holds or last held it. */
+  readonly runtime?: string;
+  readonly attempt?: number;
+  /** When the task entered this state (ISO 8601). */
+  readonly since?: string;
+  /** For `retrying`: when the next attempt is due. */
+  readonly nextAttemptAt?: string;
+  /** For `failed` and `dead-lettered`: why. Both end in the queue's dead-letter queue. */
+  readonly error?: { readonly name: string; readonly message: string };
+}

@@ -1,50 +1,126 @@
 import 'reflect-metadata';
 import { Command, Option } from 'commander';
-import { WarrenError, describe } from '../errors';
+import { ConfigError, TransportError, WarrenError, describe } from '../errors';
+import { callCommand } from './call-command';
+import { CliError, EXIT } from './cli-support';
+import { dlqListCommand, dlqPurgeCommand, dlqReplayCommand, dlqShowCommand } from './dlq-command';
+import { inspectCommand } from './inspect-command';
+import { purgeCommand } from './purge-command';
+import { queuesCommand } from './queues-command';
 import { startCommand } from './start-command';
+import { statusCommand } from './status-command';
 import { tasksCommand } from './tasks-command';
 
 const program = new Command('warren')
   .description('Warren: typed job runtime on RabbitMQ, with CPU (worker-thread) and I/O (async) pools.')
   .showHelpAfterError('(run warren --help for usage)')
+  // Usage errors exit 2 like every other wrong usage; commander has already said what was wrong.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT.usage))
   .addHelpText(
     'after',
     `
 Environment:
   WARREN_BROKER_URL   broker URL (overrides the config; unset means the embedded in-memory broker)
   WARREN_LOG_LEVEL    fatal | error | warn | info | debug | trace | silent
+  WARREN_NAMESPACE    prefix of every exchange and queue (overrides broker.namespace)
+
+Exit codes:
+  0 done   1 the task or operation failed   2 wrong usage or not confirmed   3 broker or runtime unavailable
 
 Examples:
-  warren tasks                      list the tasks the job files define
-  warren start                      run the runtime from ./runtime.config.ts
-  WARREN_BROKER_URL=amqp://guest:guest@127.0.0.1:5672 warren start --config runtime.config.ts`,
+  warren tasks                                   list the tasks the job files define
+  warren start                                   run the runtime from ./runtime.config.ts
+  warren call Images.checksum '["aGVsbG8=", 3]'  run a task and print its result
+  warren dlq list images                         read the dead letters of a queue
+  WARREN_BROKER_URL=amqp://guest:guest@127.0.0.1:5672 warren queues --json`,
   );
 
 const configOption = () => new Option('-c, --config <file>', 'config file').default(undefined, './runtime.config.ts');
+const jsonOption = () => new Option('--json', 'print JSON for scripts');
+const yesOption = () => new Option('-y, --yes', 'do not ask for confirmation');
 
 program
   .command('start')
   .description('scan the job files, declare the topology and serve every queue until SIGINT/SIGTERM')
   .addOption(configOption())
-  .option('--grace <ms>', 'how long a shutdown waits for tasks in flight', parsePositiveInt)
+  .option('--grace <ms>', 'how long a shutdown waits for tasks in flight', parseMs)
   .action(startCommand);
 
 program
   .command('tasks')
   .description('list the tasks, their queues and pools, without connecting to the broker')
   .addOption(configOption())
-  .option('--json', 'print JSON instead of a table')
+  .addOption(jsonOption())
   .action(tasksCommand);
+
+program
+  .command('call <task> [args]')
+  .description('run a task and print its result as JSON; args is a JSON array (or one JSON value)')
+  .addOption(configOption())
+  .option('--timeout <ms>', 'how long to wait for the result', parseMs)
+  .action(callCommand);
+
+program
+  .command('status <task-id>')
+  .description('where a task is: queued, running, retrying, succeeded, failed, dead-lettered or unknown')
+  .addOption(configOption())
+  .addOption(jsonOption())
+  .option('--timeout <ms>', 'how long to wait for runtimes to answer', parseMs)
+  .action(statusCommand);
+
+program
+  .command('inspect')
+  .description('the live runtimes: their pools, queues and tasks in flight')
+  .addOption(configOption())
+  .addOption(jsonOption())
+  .option('--timeout <ms>', 'how long to wait for runtimes to answer', parseMs)
+  .action(inspectCommand);
+
+program.command('queues').description('depth, consumers and dead letters of every queue').addOption(configOption()).addOption(jsonOption()).action(queuesCommand);
+
+program
+  .command('purge <queue>')
+  .description("delete a queue's waiting tasks (asks first unless --yes)")
+  .addOption(configOption())
+  .addOption(jsonOption())
+  .addOption(yesOption())
+  .action(purgeCommand);
+
+const dlq = program.command('dlq').description("read, replay or purge a queue's dead letters");
+dlq.command('list <queue>').description('the dead letters and why they died').addOption(configOption()).addOption(jsonOption()).option('--limit <n>', 'at most this many', parseCount).action(dlqListCommand);
+dlq.command('show <queue> <task-id>').description('one dead letter in full').addOption(configOption()).addOption(jsonOption()).action(dlqShowCommand);
+dlq
+  .command('replay <queue>')
+  .description('send dead letters back as fresh tasks (asks first unless --yes)')
+  .addOption(configOption())
+  .addOption(jsonOption())
+  .addOption(yesOption())
+  .option('--limit <n>', 'at most this many', parseCount)
+  .action(dlqReplayCommand);
+dlq.command('purge <queue>').description('delete the dead letters (asks first unless --yes)').addOption(configOption()).addOption(jsonOption()).addOption(yesOption()).action(dlqPurgeCommand);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   // A Warren error is a message for the user; anything else is a bug, so show its stack.
   if (error instanceof WarrenError) process.stderr.write(`warren: ${error.message}\n`);
   else process.stderr.write(`warren: unexpected failure: ${describe(error)}\n${(error as Error)?.stack ?? ''}\n`);
-  process.exit(1);
+  process.exit(exitCodeOf(error));
 });
 
-function parsePositiveInt(value: string): number {
+function exitCodeOf(error: unknown): number {
+  if (error instanceof CliError) return error.exitCode;
+  if (error instanceof ConfigError) return EXIT.usage;
+  if (error instanceof TransportError) return EXIT.unavailable;
+  return EXIT.failed;
+}
+
+function parseMs(value: string): number {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new WarrenError(`expected a whole number of milliseconds, got '${value}'`);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new CliError(`expected a whole number of milliseconds, got '${value}'`, EXIT.usage);
+  return parsed;
+}
+
+function parseCount(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new CliError(`expected a positive whole number, got '${value}'`, EXIT.usage);
   return parsed;
 }

@@ -22,7 +22,7 @@ export async function connect(options: ConnectOptions = {}): Promise<WarrenClien
   const config = clientConfig(options);
   const url = options.url ?? config?.broker.url ?? nonEmpty(process.env.WARREN_BROKER_URL);
   const logger = options.logger ?? createLogger(config?.logLevel ?? 'info', { name: 'warren-client' });
-  const transport = await openTransport(url, { connectionName: `warren client ${process.pid}`, heartbeatSeconds: config?.broker.heartbeatSeconds });
+  const transport = await openTransport(url, { connectionName: `warren client ${process.pid}`, heartbeatSeconds: config?.broker.heartbeatSeconds, publishTimeoutMs: config?.broker.publishTimeoutMs });
   return new WarrenClient({
     transport,
     names: new TopologyNames(options.namespace ?? config?.broker.namespace ?? 'warren'),

@@ -67,6 +67,7 @@ const configSchema = z.strictObject({
 export interface ConfigEnvironment {
   readonly WARREN_BROKER_URL?: string;
   readonly WARREN_LOG_LEVEL?: string;
+  readonly WARREN_NAMESPACE?: string;
 }
 
 /**
@@ -97,7 +98,7 @@ export function resolveConfig(
   return {
     broker: {
       url,
-      namespace: config.broker?.namespace ?? 'warren',
+      namespace: namespace(env.WARREN_NAMESPACE) ?? config.broker?.namespace ?? 'warren',
       heartbeatSeconds: config.broker?.heartbeatSeconds ?? 30,
       delayTiersMs: [...(config.broker?.delayTiersMs ?? DEFAULT_DELAY_TIERS_MS)].sort((a, b) => a - b),
       publishTimeoutMs: config.broker?.publishTimeoutMs ?? 10_000,
@@ -123,6 +124,12 @@ export function resolveConfig(
     rootDir: where.rootDir,
     configFile: where.configFile,
   };
+}
+
+function namespace(value: string | undefined): string | undefined {
+  const name = nonEmpty(value);
+  if (name !== undefined && !/^[A-Za-z0-9_.:-]+$/.test(name)) throw new ConfigError(`Invalid WARREN_NAMESPACE '${name}': use letters, digits, _ . : or -`);
+  return name;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -50,6 +50,8 @@ export class AmqpTransport implements Transport {
   private readonly returned = new Set<string>();
   private readonly topologies: Topology[] = [];
   private readonly consumers = new Set<ConsumerEntry>();
+  /** Every consumer channel still open, cancelled ones included: they may still be acking. */
+  private readonly consumerChannels = new Set<Channel>();
   private readonly stateListeners: Array<(change: ConnectionStateChange) => void> = [];
   private connectionWaiters: Array<() => void> = [];
   private drained: Promise<void> | undefined;
@@ -182,6 +184,12 @@ export class AmqpTransport implements Transport {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    // Close every channel first, and wait for each: amqplib interleaves channels' frames, so an
+    // ack written just before a bare connection close can be overtaken by it and lost. A
+    // channel's close-ok comes after the broker has processed everything sent on that channel.
+    const channels: Array<Channel | undefined> = [...this.consumerChannels, this.publishChannel];
+    for (const pending of [this.replyChannel, this.adminChannel]) channels.push(await pending?.catch(() => undefined));
+    await Promise.all(channels.map((channel) => channel?.close().catch(() => {})));
     await this.model.close().catch(() => {});
   }
 
@@ -232,6 +240,8 @@ export class AmqpTransport implements Transport {
     entry.startedOn = connection;
     const channel = await connection.createChannel();
     channel.on('error', () => {});
+    this.consumerChannels.add(channel);
+    channel.on('close', () => this.consumerChannels.delete(channel));
     await channel.prefetch(entry.prefetch);
     const { consumerTag } = await channel.consume(entry.queue, (message) => {
       if (message) entry.onDelivery(toDelivery(channel, message));

@@ -32,6 +32,14 @@ describe('warren CLI', () => {
     assert.equal(start.code, 0);
     assert.match(start.stdout, /--config <file>/);
     assert.match(start.stdout, /--grace <ms>/);
+    for (const command of [['call'], ['status'], ['inspect'], ['queues'], ['purge'], ['dlq', 'replay']]) {
+      const help = await run([...command, '--help']);
+      assert.equal(help.code, 0, `${command.join(' ')} --help`);
+      assert.match(help.stdout, /Usage: warren /);
+    }
+    const unknown = await run(['frobnicate']);
+    assert.equal(unknown.code, 2, 'wrong usage exits 2');
+    assert.match(unknown.stderr, /unknown command 'frobnicate'/);
   });
 
   test('tasks lists every task with its queue and pool, without a broker', { timeout: 30_000 }, async () => {
@@ -48,9 +56,9 @@ describe('warren CLI', () => {
     assert.deepEqual(listed.queues.map((q) => [q.queue, q.prefetch]).sort(), [['warren.fx-cpu', 2], ['warren.fx-cpu-retry', 2], ['warren.fx-io', 8], ['warren.fx-retry', 16]]);
   });
 
-  test('an invalid config exits 1 naming every bad field', { timeout: 30_000 }, async () => {
+  test('an invalid config exits 2 (wrong usage) naming every bad field', { timeout: 30_000 }, async () => {
     const { code, stderr } = await run(['tasks', '--config', path.join('test', 'fixtures', 'invalid.config.ts')]);
-    assert.equal(code, 1);
+    assert.equal(code, 2);
     assert.match(stderr, /pools\.cpu\.threads/);
     assert.match(stderr, /logLevel/);
   });

@@ -1,0 +1,27 @@
+import { RemoteTaskError, RpcTimeoutError, UnroutableTaskError } from '../errors';
+import { CliError, EXIT, loadBrokerConfig, openClient, printJson, type CommonOptions } from './cli-support';
+
+/** `warren call <task> [args]`: runs a task and prints its result as JSON. */
+export async function callCommand(task: string, argsJson: string | undefined, options: CommonOptions & { timeout?: number }): Promise<void> {
+  let args: unknown;
+  try {
+    args = argsJson === undefined ? [] : JSON.parse(argsJson);
+  } catch (error) {
+    throw new CliError(`Arguments must be JSON: ${(error as Error).message}`, EXIT.usage);
+  }
+  const list = Array.isArray(args) ? args : [args]; // a single non-array value is the one argument
+  const client = await openClient(loadBrokerConfig(options, 'call'));
+  try {
+    printJson(await client.call(task, list, { timeoutMs: options.timeout }));
+  } catch (error) {
+    if (error instanceof RemoteTaskError) {
+      process.stderr.write(`${task} failed with ${error.remoteName}: ${error.remoteMessage}\n${error.remoteStack ?? ''}\n`);
+      process.exitCode = EXIT.failed;
+      return;
+    }
+    if (error instanceof UnroutableTaskError || error instanceof RpcTimeoutError) throw new CliError(error.message, EXIT.unavailable);
+    throw error;
+  } finally {
+    await client.close();
+  }
+}

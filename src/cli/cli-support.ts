@@ -1,0 +1,78 @@
+import readline from 'node:readline/promises';
+import pino from 'pino';
+import { QueueAdmin } from '../admin/queue-admin';
+import { connect } from '../client/connect';
+import type { WarrenClient } from '../client/warren-client';
+import { loadConfig } from '../config/load-config';
+import type { ResolvedConfig } from '../config/resolved-config';
+import { WarrenError } from '../errors';
+import { scanRegistry } from '../registry/scan-registry';
+import { TopologyNames } from '../topology/topology';
+import { openTransport } from '../transport/open-transport';
+
+/** Exit codes scripts can rely on. */
+export const EXIT = {
+  ok: 0,
+  /** The task failed, or the operation did. */
+  failed: 1,
+  /** Wrong usage, or a confirmation was refused. */
+  usage: 2,
+  /** No broker, no runtime serving the task, or no reply in time. */
+  unavailable: 3,
+} as const;
+
+/** An error that says which exit code it deserves. */
+export class CliError extends WarrenError {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface CommonOptions {
+  readonly config?: string;
+  readonly json?: boolean;
+}
+
+/** The config, refusing the embedded broker: a command in its own process cannot see another process's memory. */
+export function loadBrokerConfig(options: CommonOptions, command: string): ResolvedConfig {
+  const config = loadConfig(options.config);
+  if (!config.broker.url || config.broker.url.startsWith('memory://')) {
+    throw new CliError(`warren ${command} needs RabbitMQ: set WARREN_BROKER_URL (or broker.url in the config). The embedded broker lives inside one process.`, EXIT.usage);
+  }
+  return config;
+}
+
+export async function openClient(config: ResolvedConfig): Promise<WarrenClient> {
+  return connect({ config, logger: pino({ level: 'silent' }) });
+}
+
+export async function openAdmin(config: ResolvedConfig): Promise<{ admin: QueueAdmin; close: () => Promise<void> }> {
+  const transport = await openTransport(config.broker.url, { connectionName: `warren cli ${process.pid}`, publishTimeoutMs: config.broker.publishTimeoutMs });
+  return { admin: new QueueAdmin(transport, new TopologyNames(config.broker.namespace)), close: () => transport.close() };
+}
+
+/** The queues the config's job files declare. */
+export async function queueNames(config: ResolvedConfig): Promise<string[]> {
+  return (await scanRegistry(config)).queues().map((queue) => queue.name).sort();
+}
+
+/** Asks on the terminal unless `--yes`; without a terminal, refuses rather than guess. */
+export async function confirm(question: string, yes: boolean | undefined): Promise<void> {
+  if (yes) return;
+  if (!process.stdin.isTTY) throw new CliError(`${question} Refusing without a terminal to ask: pass --yes to confirm.`, EXIT.usage);
+  const prompt = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await prompt.question(`${question} [y/N] `);
+  prompt.close();
+  if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('Not confirmed: nothing was changed.', EXIT.usage);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function print(lines: string | readonly string[]): void {
+  process.stdout.write(`${typeof lines === 'string' ? lines : lines.join('\n')}\n`);
+}

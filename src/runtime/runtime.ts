@@ -17,6 +17,7 @@ import { openTransport } from '../transport/open-transport';
 import type { Transport } from '../transport/transport';
 import { QueueAdmin } from '../admin/queue-admin';
 import { ControlResponder } from './control-responder';
+import { EventPublisher } from './event-publisher';
 import { TaskTracker } from './task-tracker';
 import { formatBanner } from './banner';
 import { QueueConsumer } from './queue-consumer';
@@ -66,6 +67,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly admin: QueueAdmin;
   private readonly tracker = new TaskTracker(this.id);
   private readonly control: ControlResponder;
+  private readonly events: EventPublisher;
 
   private constructor(
     readonly config: ResolvedConfig,
@@ -78,6 +80,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   ) {
     super();
     this.admin = new QueueAdmin(transport, names);
+    this.events = new EventPublisher(transport, names, this.id, logger);
     this.control = new ControlResponder(transport, names, this.id, this.tracker, () => this.snapshot(), logger);
     this.pools = pools.cpu ? [pools.io, pools.cpu] : [pools.io];
     this.consumers = plans.map(
@@ -141,6 +144,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   private async startConsuming(): Promise<void> {
+    await this.events.start();
     await this.control.start();
     for (const consumer of this.consumers) await consumer.start();
   }
@@ -165,6 +169,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private record(event: TaskEvent): void {
     this.counts[event.outcome]++;
     this.tracker.finished(event);
+    this.events.add(event);
     if (event.outcome !== 'succeeded') {
       this.recentFailures.unshift(event);
       if (this.recentFailures.length > 50) this.recentFailures.pop();
@@ -206,6 +211,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       logger.warn({ requeued, graceMs }, 'grace period over: tasks still running were requeued');
     }
     await Promise.allSettled(this.pools.map((pool) => pool.close()));
+    await this.events.flush();
     await this.transport.close();
     this.state = 'stopped';
     logger.info({ runtime: this.id }, 'runtime stopped');

@@ -68,6 +68,11 @@ export class TopologyNames {
     return `${this.namespace}.delay.${tierMs}ms`;
   }
 
+  /** Topic exchange of task lifecycle events, routing key `task.<outcome>`. */
+  get eventsExchange(): string {
+    return `${this.namespace}.events`;
+  }
+
   /** Fanout exchange: a question for every runtime (inspect, task status). */
   get controlExchange(): string {
     return `${this.namespace}.control`;

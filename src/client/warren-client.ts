@@ -7,6 +7,7 @@ import { encodeTaskRequest } from '../protocol/task-request';
 import type { TopologyNames } from '../topology/topology';
 import type { MessageProperties, Transport } from '../transport/transport';
 import { validateWith, type StandardSchemaV1 } from '../validation/standard-schema';
+import { outgoingTraceHeaders } from '../tracing/trace-propagation';
 import { PendingCalls } from './pending-calls';
 import type { CallOptions, RemoteTask, TaskProxy } from './task-proxy';
 import type { ControlReply, ControlRequest } from '../protocol/control-message';
@@ -137,7 +138,8 @@ export class WarrenClient {
 
   private async publish(task: string, taskId: string, args: readonly unknown[], replyTo: string | undefined, options: CallOptions): Promise<void> {
     const { transport, names, maxPayloadBytes } = this.options;
-    const { body, properties } = encodeTaskRequest({ id: taskId, task, args, attempt: 1, replyTo, maxAttempts: options.maxAttempts }, maxPayloadBytes);
+    const trace = outgoingTraceHeaders();
+    const { body, properties } = encodeTaskRequest({ id: taskId, task, args, attempt: 1, replyTo, maxAttempts: options.maxAttempts, trace }, maxPayloadBytes);
     const outcome = await transport.publish(names.tasksExchange, task, body, properties, { mandatory: true });
     if (outcome === 'unroutable') throw new UnroutableTaskError(task, names.tasksExchange);
     this.remember(taskId, task);

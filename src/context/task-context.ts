@@ -9,6 +9,8 @@ export interface TaskContext {
   readonly attempt: number;
   /** Fires when the soft time limit passes (its reason is a SoftTimeLimitError). Pass it to fetch, streams, loops. */
   readonly signal: AbortSignal;
+  /** The caller's W3C trace context, for logs and for anything the task calls in turn. */
+  readonly traceparent: string | undefined;
 }
 
 const storage = new AsyncLocalStorage<TaskContext>();
@@ -29,14 +31,14 @@ export function currentTask(): TaskContext {
  * hard limit is what stops it.
  */
 export async function runAsTask<T>(
-  run: { taskId: string; task: string; attempt: number; softTimeLimitMs: number | undefined },
+  run: { taskId: string; task: string; attempt: number; softTimeLimitMs: number | undefined; traceparent: string | undefined },
   work: () => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController();
   const timer =
     run.softTimeLimitMs === undefined ? undefined : setTimeout(() => controller.abort(new SoftTimeLimitError(run.task, run.softTimeLimitMs as number)), run.softTimeLimitMs);
   try {
-    return await storage.run({ taskId: run.taskId, task: run.task, attempt: run.attempt, signal: controller.signal }, work);
+    return await storage.run({ taskId: run.taskId, task: run.task, attempt: run.attempt, signal: controller.signal, traceparent: run.traceparent }, work);
   } finally {
     clearTimeout(timer);
   }

@@ -50,9 +50,10 @@ export class CpuPool implements Pool {
     return this.restarts;
   }
 
-  async run({ taskId, attempt, definition, args }: TaskRun): Promise<RunResult> {
+  async run({ taskId, attempt, definition, args, traceparent }: TaskRun): Promise<RunResult> {
     const message: CpuTaskMessage = {
       taskId,
+      traceparent,
       attempt,
       softTimeLimitMs: definition.softTimeLimitMs,
       task: definition.name,

@@ -14,4 +14,5 @@ export interface CpuTaskMessage {
   readonly method: string;
   readonly args: readonly unknown[];
   readonly softTimeLimitMs: number | undefined;
+  readonly traceparent: string | undefined;
 }

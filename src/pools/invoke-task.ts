@@ -1,5 +1,6 @@
 import type { JobClass } from '../decorators/task';
 import { runAsTask } from '../context/task-context';
+import { runInTrace } from '../tracing/trace-propagation';
 import type { JobInstances } from './job-instances';
 
 export interface Invocation {
@@ -9,6 +10,7 @@ export interface Invocation {
   readonly method: string;
   readonly args: readonly unknown[];
   readonly softTimeLimitMs: number | undefined;
+  readonly traceparent: string | undefined;
 }
 
 /** Calls the task's method on the thread's instance of its job class, inside its task context. */
@@ -16,5 +18,6 @@ export async function invokeTask(instances: JobInstances, jobClass: JobClass, in
   const instance = instances.get(jobClass) as Record<string, (...a: unknown[]) => unknown>;
   const fn = instance[invocation.method];
   if (typeof fn !== 'function') throw new TypeError(`${jobClass.name}.${invocation.method} is not a method`);
-  return runAsTask(invocation, async () => fn.apply(instance, [...invocation.args]));
+  const attributes = { 'messaging.system': 'rabbitmq', 'messaging.message.id': invocation.taskId, 'warren.task': invocation.task, 'warren.attempt': invocation.attempt };
+  return runInTrace(invocation.task, invocation.traceparent, attributes, () => runAsTask(invocation, async () => fn.apply(instance, [...invocation.args])));
 }

@@ -23,7 +23,7 @@ export class IoPool implements Pool {
     return this.running;
   }
 
-  async run({ taskId, attempt, definition, args }: TaskRun): Promise<RunResult> {
+  async run({ taskId, attempt, definition, args, traceparent }: TaskRun): Promise<RunResult> {
     this.running++;
     try {
       const work = invokeTask(this.instances, definition.jobClass, {
@@ -33,6 +33,7 @@ export class IoPool implements Pool {
         method: definition.method,
         args,
         softTimeLimitMs: definition.softTimeLimitMs,
+        traceparent,
       });
       const result = definition.hardTimeLimitMs === undefined ? await work : await withHardLimit(work, definition.name, definition.hardTimeLimitMs);
       return { outcome: { ok: true, result }, threadId: 0, retryable: false };

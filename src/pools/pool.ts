@@ -7,6 +7,7 @@ export interface TaskRun {
   readonly attempt: number;
   readonly definition: TaskDefinition;
   readonly args: readonly unknown[];
+  readonly traceparent: string | undefined;
 }
 
 /** How a run ended, and where it ran (thread 0 is the main thread). */

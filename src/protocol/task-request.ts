@@ -13,6 +13,8 @@ export interface TaskRequest {
   readonly deadline?: number;
   /** Overrides the task's retry policy for this call. */
   readonly maxAttempts?: number;
+  /** W3C trace context of the call (`traceparent`, and `tracestate` when there is one). */
+  readonly trace?: Readonly<Record<string, string>>;
 }
 
 export interface EncodedMessage {
@@ -48,6 +50,7 @@ export function encodeTaskRequest(request: TaskRequest, maxPayloadBytes: number)
   };
   if (request.deadline !== undefined) headers[HEADERS.deadline] = request.deadline;
   if (request.maxAttempts !== undefined) headers[HEADERS.maxAttempts] = request.maxAttempts;
+  if (request.trace) Object.assign(headers, request.trace);
   return {
     body,
     properties: {
@@ -92,6 +95,7 @@ export function decodeTaskRequest(body: Buffer, properties: MessageProperties, m
   }
   const deadline = headers[HEADERS.deadline];
   const maxAttempts = positiveInteger(headers[HEADERS.maxAttempts]);
+  const traceparent = headers.traceparent;
   return {
     id: properties.messageId,
     task,
@@ -100,6 +104,7 @@ export function decodeTaskRequest(body: Buffer, properties: MessageProperties, m
     replyTo: properties.replyTo,
     deadline: typeof deadline === 'number' ? deadline : undefined,
     ...(maxAttempts === undefined ? {} : { maxAttempts }),
+    ...(typeof traceparent === 'string' ? { trace: { traceparent } } : {}),
   };
 }
 

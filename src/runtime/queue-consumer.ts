@@ -10,6 +10,7 @@ import type { Pool, RunResult } from '../pools/pool';
 import type { TaskDefinition } from '../registry/task-definition';
 import type { TaskRegistry } from '../registry/task-registry';
 import type { Delivery, PublishOutcome, Subscription, Transport } from '../transport/transport';
+import { parseTraceparent } from '../tracing/traceparent';
 import { validateWith } from '../validation/standard-schema';
 import type { QueuePlan } from './queue-plan';
 import type { Republisher } from './republisher';
@@ -116,7 +117,7 @@ export class QueueConsumer {
     }
 
     this.deps.onStarted(request.id, request.task, request.attempt);
-    const result = await this.deps.pool.run({ taskId: request.id, attempt: request.attempt, definition, args });
+    const result = await this.deps.pool.run({ taskId: request.id, attempt: request.attempt, definition, args, traceparent: request.trace?.traceparent });
     if (entry.settled) return; // requeued by a shutdown that could not wait any longer
     if (result.outcome.ok) return this.succeed(entry, request, result);
     return this.fail(entry, request, definition, result);
@@ -203,8 +204,10 @@ export class QueueConsumer {
   ): void {
     const { plan, logger } = this.deps;
     const publishedAt = positiveInteger(entry.delivery.properties.headers?.[HEADERS.publishedAt]);
+    const traceId = parseTraceparent(entry.delivery.properties.headers?.traceparent)?.traceId;
     const event: TaskEvent = {
       ...(publishedAt ? { waitMs: Math.max(0, Date.now() - (performance.now() - entry.started) - publishedAt) } : {}),
+      ...(traceId ? { traceId } : {}),
       taskId: request.id,
       task: request.task,
       queue: plan.queue.name,
@@ -234,6 +237,7 @@ function logFields(event: TaskEvent): Record<string, unknown> {
     pool: event.pool,
     thread: event.threadId,
     attempt: event.attempt,
+    ...(event.traceId ? { traceId: event.traceId } : {}),
     durationMs: Math.round(event.durationMs * 10) / 10,
     outcome: event.outcome,
     ...(event.error ? { error: `${event.error.name}: ${event.error.message}` } : {}),

@@ -20,6 +20,8 @@ export interface TaskEvent {
   readonly threadId: number;
   readonly attempt: number;
   readonly error?: SerializedError;
+  /** The caller's trace, from the message's `traceparent`. */
+  readonly traceId?: string;
   /** For `retried`: when the next attempt becomes due (epoch ms). */
   readonly nextAttemptAt?: number;
 }

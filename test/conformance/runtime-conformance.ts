@@ -9,7 +9,10 @@ import {
   UnroutableTaskError,
   type Runtime,
 } from '../../src';
+import { context as otelContext, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { HEADERS } from '../../src/protocol/headers';
+import { parseTraceparent } from '../../src/tracing/traceparent';
 import { encodeTaskRequest } from '../../src/protocol/task-request';
 import { CpuJobs, IoJobs, MathJobs } from '../fixtures/jobs/fixture-jobs';
 import { CpuRetryJobs, RetryJobs } from '../fixtures/jobs/retry-jobs';
@@ -295,6 +298,28 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
       await ran;
       await next.stop(); // waits for the run in flight
       assert.equal(runLog.starts.get(key), 1);
+    });
+  });
+
+  describe('tracing', () => {
+    test("a task runs in its caller's trace, in the main thread and in CPU workers", TEST_TIMEOUT, async () => {
+      const io = stack.client.proxy(IoJobs);
+      const cpu = stack.client.proxy(CpuJobs);
+      // Outside any trace, every call still gets one of its own, so its logs can be joined.
+      const [a, b] = [parseTraceparent(await io.traceparent()), parseTraceparent(await io.traceparent())];
+      assert.ok(a && b && a.traceId !== b.traceId);
+
+      // Inside the caller's span (an OpenTelemetry context manager keeps it across awaits).
+      otelContext.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+      try {
+        const caller = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 };
+        const inTrace = <T>(work: () => Promise<T>) => otelContext.with(trace.setSpanContext(otelContext.active(), caller), work);
+        for (const seen of [await inTrace(() => io.traceparent()), await inTrace(() => cpu.traceparent())]) {
+          assert.equal(seen, `00-${caller.traceId}-${caller.spanId}-01`);
+        }
+      } finally {
+        otelContext.disable();
+      }
     });
   });
 

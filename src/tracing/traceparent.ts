@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+
+/** A W3C trace context (https://www.w3.org/TR/trace-context/): which trace, which parent span. */
+export interface TraceParent {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly flags: number;
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** Parses a `traceparent` header; anything malformed (or all-zero ids) is no trace context. */
+export function parseTraceparent(value: unknown): TraceParent | undefined {
+  const match = typeof value === 'string' ? TRACEPARENT.exec(value.trim()) : null;
+  if (!match) return undefined;
+  const [, traceId, spanId, flags] = match as unknown as [string, string, string, string];
+  if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
+  return { traceId, spanId, flags: Number.parseInt(flags, 16) };
+}
+
+export function formatTraceparent({ traceId, spanId, flags }: TraceParent): string {
+  return `00-${traceId}-${spanId}-${flags.toString(16).padStart(2, '0')}`;
+}
+
+/** A new trace, sampled, for a call made outside any trace. */
+export function newTraceParent(): TraceParent {
+  const bytes = randomBytes(24).toString('hex');
+  return { traceId: bytes.slice(0, 32), spanId: bytes.slice(32), flags: 1 };
+}

@@ -8,6 +8,7 @@ import type { TopologyNames } from '../topology/topology';
 import type { MessageProperties, Transport } from '../transport/transport';
 import { validateWith, type StandardSchemaV1 } from '../validation/standard-schema';
 import { outgoingTraceHeaders } from '../tracing/trace-propagation';
+import { RecentMap } from '../util/recent-map';
 import { PendingCalls } from './pending-calls';
 import type { CallOptions, RemoteTask, TaskProxy } from './task-proxy';
 import type { ControlReply, ControlRequest } from '../protocol/control-message';
@@ -27,8 +28,8 @@ export class WarrenClient {
   private readonly pending = new PendingCalls();
   /** Control questions waiting for answers, by correlation id. */
   private readonly collectors = new Map<string, (body: Buffer) => void>();
-  /** Ids this client published (newest last), so `status` can tell `queued` from `unknown`. */
-  private readonly published = new Map<string, string>();
+  /** Ids this client published recently, so `status` can tell `queued` from `unknown`. */
+  private readonly published = new RecentMap<string, string>(10_000);
   private replyTo: Promise<string> | undefined;
   private closed = false;
 
@@ -142,7 +143,7 @@ export class WarrenClient {
     const { body, properties } = encodeTaskRequest({ id: taskId, task, args, attempt: 1, replyTo, maxAttempts: options.maxAttempts, trace }, maxPayloadBytes);
     const outcome = await transport.publish(names.tasksExchange, task, body, properties, { mandatory: true });
     if (outcome === 'unroutable') throw new UnroutableTaskError(task, names.tasksExchange);
-    this.remember(taskId, task);
+    this.published.set(taskId, task);
   }
 
   /** Broadcasts a control question and collects the answers that arrive within `timeoutMs`. */
@@ -166,11 +167,6 @@ export class WarrenClient {
       this.collectors.delete(id);
     }
     return replies;
-  }
-
-  private remember(taskId: string, task: string): void {
-    this.published.set(taskId, task);
-    if (this.published.size > 10_000) this.published.delete(this.published.keys().next().value as string);
   }
 
   private openReplies(): Promise<string> {

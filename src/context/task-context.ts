@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { SoftTimeLimitError, WarrenError } from '../errors';
+import { DeadlineClock } from '../util/deadline-clock';
 
 /** What a running task can know about its own run. */
 export interface TaskContext {
@@ -13,7 +14,55 @@ export interface TaskContext {
   readonly traceparent: string | undefined;
 }
 
-const storage = new AsyncLocalStorage<TaskContext>();
+export interface RunInfo {
+  readonly taskId: string;
+  readonly task: string;
+  readonly attempt: number;
+  readonly softTimeLimitMs: number | undefined;
+  readonly traceparent: string | undefined;
+}
+
+const storage = new AsyncLocalStorage<RunContext>();
+
+/** This thread's clock for every run's time limits. */
+export const deadlines = new DeadlineClock();
+
+/** The AbortController is made only if the task asks for its signal: most never do. */
+class RunContext implements TaskContext {
+  private controller: AbortController | undefined;
+  private expired: SoftTimeLimitError | undefined;
+
+  constructor(private readonly run: RunInfo) {}
+
+  get taskId(): string {
+    return this.run.taskId;
+  }
+
+  get task(): string {
+    return this.run.task;
+  }
+
+  get attempt(): number {
+    return this.run.attempt;
+  }
+
+  get traceparent(): string | undefined {
+    return this.run.traceparent;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.expired) this.controller.abort(this.expired);
+    }
+    return this.controller.signal;
+  }
+
+  expire(limitMs: number): void {
+    this.expired = new SoftTimeLimitError(this.run.task, limitMs);
+    this.controller?.abort(this.expired);
+  }
+}
 
 /**
  * The run this code belongs to, from inside a task method (in either pool):
@@ -27,19 +76,16 @@ export function currentTask(): TaskContext {
 
 /**
  * Runs `work` as the task's run: `currentTask()` answers inside it, and its signal fires at the
- * soft limit. The timer is this thread's: a CPU task that never yields cannot see it, and its
+ * soft limit. The clock is this thread's: a CPU task that never yields cannot see it, and its
  * hard limit is what stops it.
  */
-export async function runAsTask<T>(
-  run: { taskId: string; task: string; attempt: number; softTimeLimitMs: number | undefined; traceparent: string | undefined },
-  work: () => Promise<T>,
-): Promise<T> {
-  const controller = new AbortController();
-  const timer =
-    run.softTimeLimitMs === undefined ? undefined : setTimeout(() => controller.abort(new SoftTimeLimitError(run.task, run.softTimeLimitMs as number)), run.softTimeLimitMs);
+export async function runAsTask<T>(run: RunInfo, work: () => Promise<T>): Promise<T> {
+  const context = new RunContext(run);
+  const limit = run.softTimeLimitMs;
+  const deadline = limit === undefined ? undefined : deadlines.schedule(limit, () => context.expire(limit));
   try {
-    return await storage.run({ taskId: run.taskId, task: run.task, attempt: run.attempt, signal: controller.signal, traceparent: run.traceparent }, work);
+    return await storage.run(context, work);
   } finally {
-    clearTimeout(timer);
+    deadline?.cancel();
   }
 }

@@ -1,3 +1,4 @@
+import { deadlines } from '../context/task-context';
 import { TaskTimeLimitError } from '../errors';
 import { isRetryable } from '../policy/retry-policy';
 import { serializeError } from '../protocol/serialized-error';
@@ -51,10 +52,18 @@ export class IoPool implements Pool {
 
 /** JavaScript cannot stop a promise: past the limit the run is abandoned and its slot freed. */
 function withHardLimit<T>(work: Promise<T>, task: string, limitMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TaskTimeLimitError(task, limitMs)), limitMs);
-  });
   work.catch(() => {}); // an abandoned run that fails later must not become an unhandled rejection
-  return Promise.race([work, limit]).finally(() => clearTimeout(timer));
+  return new Promise<T>((resolve, reject) => {
+    const deadline = deadlines.schedule(limitMs, () => reject(new TaskTimeLimitError(task, limitMs)));
+    work.then(
+      (value) => {
+        deadline.cancel();
+        resolve(value);
+      },
+      (error: unknown) => {
+        deadline.cancel();
+        reject(error);
+      },
+    );
+  });
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 /** A W3C trace context (https://www.w3.org/TR/trace-context/): which trace, which parent span. */
 export interface TraceParent {
@@ -24,6 +24,8 @@ export function formatTraceparent({ traceId, spanId, flags }: TraceParent): stri
 
 /** A new trace, sampled, for a call made outside any trace. */
 export function newTraceParent(): TraceParent {
-  const bytes = randomBytes(24).toString('hex');
-  return { traceId: bytes.slice(0, 32), spanId: bytes.slice(32), flags: 1 };
+  // randomUUID draws from a cached entropy pool; randomBytes makes a call into the system per use.
+  // Dashes removed, its 32 hex digits are as random as a trace id needs (122 bits).
+  const traceId = randomUUID().replaceAll('-', '');
+  return { traceId, spanId: randomUUID().slice(0, 8) + randomUUID().slice(0, 8), flags: 1 };
 }

@@ -1,0 +1,73 @@
+interface Entry {
+  readonly at: number;
+  readonly fire: () => void;
+  prev: Entry | undefined;
+  next: Entry | undefined;
+  list: List | undefined;
+}
+
+interface List {
+  head: Entry | undefined;
+  tail: Entry | undefined;
+}
+
+export interface Deadline {
+  /** Forget it: the run finished in time. O(1). */
+  cancel(): void;
+}
+
+/**
+ * Every run's time limits on one timer per thread. Runs with the same limit expire in the order
+ * they started, so each limit keeps a linked list in start order and only the heads are watched:
+ * scheduling and cancelling cost O(1) and no timer is created per task, where a setTimeout and a
+ * clearTimeout per run were a measurable part of a no-op task's cost.
+ */
+export class DeadlineClock {
+  private readonly lists = new Map<number, List>();
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+
+  schedule(limitMs: number, fire: () => void): Deadline {
+    let list = this.lists.get(limitMs);
+    if (!list) this.lists.set(limitMs, (list = { head: undefined, tail: undefined }));
+    const entry: Entry = { at: Date.now() + limitMs, fire, prev: list.tail, next: undefined, list };
+    if (list.tail) list.tail.next = entry;
+    else list.head = entry;
+    list.tail = entry;
+    if (entry.at < this.timerAt) this.arm(entry.at);
+    return { cancel: () => unlink(entry) };
+  }
+
+  private arm(at: number): void {
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    // unref: pending deadlines alone must not keep the process alive.
+    this.timer = setTimeout(() => this.tick(), Math.max(0, at - Date.now())).unref();
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const list of this.lists.values()) {
+      while (list.head && list.head.at <= now) {
+        const due = list.head;
+        unlink(due);
+        due.fire();
+      }
+      if (list.head) next = Math.min(next, list.head.at);
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.arm(next);
+  }
+}
+
+function unlink(entry: Entry): void {
+  const list = entry.list;
+  if (!list) return;
+  if (entry.prev) entry.prev.next = entry.next;
+  else list.head = entry.next;
+  if (entry.next) entry.next.prev = entry.prev;
+  else list.tail = entry.prev;
+  entry.list = entry.prev = entry.next = undefined;
+}

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DeadlineClock } from '../../src/util/deadline-clock';
+import { RecentMap } from '../../src/util/recent-map';
+
+test('deadlines fire in time order across limits, and a cancelled one never fires', async () => {
+  const clock = new DeadlineClock();
+  const fired: string[] = [];
+  const keepAlive = setTimeout(() => {}, 10_000); // the clock's own timer does not hold the process open
+  const all = new Promise<void>((resolve) => {
+    const fire = (name: string) => () => {
+      fired.push(name);
+      if (fired.length === 3) resolve();
+    };
+    clock.schedule(60, fire('long'));
+    clock.schedule(20, fire('short-1'));
+    clock.schedule(20, () => fired.push('cancelled')).cancel();
+    clock.schedule(20, fire('short-2'));
+  });
+  await all;
+  clearTimeout(keepAlive);
+  assert.deepEqual(fired, ['short-1', 'short-2', 'long']);
+});
+
+test('a recent map keeps at least its capacity of the newest entries', () => {
+  const map = new RecentMap<number, number>(3);
+  for (let i = 0; i < 10; i++) map.set(i, i * 10);
+  assert.equal(map.get(9), 90);
+  assert.equal(map.get(7), 70); // the newest three are always there
+  assert.equal(map.get(0), undefined); // the oldest are gone
+});

@@ -98,8 +98,6 @@ export class QueueConsumer {
   private async process(entry: InFlight): Promise<void> {
     const { delivery } = entry;
     const { plan, registry, maxPayloadBytes } = this.deps;
-    if (delivery.redelivered && (await this.countRedelivery(entry))) return;
-
     let request: TaskRequest;
     try {
       request = decodeTaskRequest(delivery.body, delivery.properties, maxPayloadBytes);
@@ -108,6 +106,8 @@ export class QueueConsumer {
     }
     const definition = registry.get(request.task);
     if (!definition || definition.queue !== plan.queue.name) return this.reject(entry, new UnknownTaskError(request.task));
+    // Only a message that would run can be the one that crashed the last runtime.
+    if (delivery.redelivered) return this.countRedelivery(entry, request);
 
     let args = request.args;
     if (definition.argsSchema) {
@@ -158,22 +158,20 @@ export class QueueConsumer {
   }
 
   /**
-   * A redelivered message may be the one that crashed the last runtime. Before running it, its
+   * A redelivered message may be the one that crashed the last runtime. Before it runs again, its
    * count goes back to the broker on a fresh copy, so the count survives the next crash too.
-   * Returns true when the delivery was handled here.
    */
-  private async countRedelivery(entry: InFlight): Promise<boolean> {
+  private async countRedelivery(entry: InFlight, request: TaskRequest): Promise<void> {
     const { delivery } = entry;
     const redeliveries = (positiveInteger(delivery.properties.headers?.[HEADERS.redeliveries]) ?? 0) + 1;
     if (redeliveries > this.deps.maxRedeliveries) {
-      await this.reject(
+      return this.reject(
         entry,
         new RedeliveryLimitError(`Delivered ${redeliveries} times without being acknowledged (limit ${this.deps.maxRedeliveries}): it probably crashes the runtime that runs it`),
       );
-      return true;
     }
-    this.settleAfter(entry, await this.deps.republisher.requeueCounted(delivery, this.deps.plan.queue.name, redeliveries));
-    return true;
+    const shortestTier = this.deps.delayTiersMs[0] as number;
+    this.settleAfter(entry, await this.deps.republisher.requeueCounted(delivery, request.task, redeliveries, shortestTier));
   }
 
   private async reply(replyTo: string, taskId: string, outcome: TaskOutcome): Promise<void> {

@@ -22,7 +22,7 @@ export class Republisher {
       ...delivery.properties.headers,
       [HEADERS.deadReason]: reason.message,
       [HEADERS.deadErrorName]: reason.name,
-      [HEADERS.deadStack]: (reason.stack ?? '').slice(0, 8_000),
+      [HEADERS.deadStack]: reason.stack ?? '',
       [HEADERS.deadAttempts]: attempts,
       [HEADERS.deadAt]: now,
       [HEADERS.deadRuntime]: this.runtimeId,
@@ -44,14 +44,32 @@ export class Republisher {
     return this.copy(delivery, this.names.delayExchange, delivery.routingKey, headers);
   }
 
-  /** Back to the end of its own queue, counting the redelivery (the count survives a crash). */
-  requeueCounted(delivery: Delivery, queue: string, redeliveries: number): Promise<PublishOutcome> {
-    const headers = { ...delivery.properties.headers, [HEADERS.redeliveries]: redeliveries };
-    return this.copy(delivery, '', this.names.workQueue(queue), headers);
+  /**
+   * Back to its queue by its task name, counting the redelivery (the count survives a crash).
+   * Through the shortest delay tier, not straight back: the acknowledgement of the original
+   * leaves the process a moment after the copy is confirmed, and a copy that ran (and crashed
+   * the runtime) before then would leave both behind, doubling the message at every crash.
+   */
+  requeueCounted(delivery: Delivery, task: string, redeliveries: number, tierMs: number): Promise<PublishOutcome> {
+    const headers = { ...delivery.properties.headers, [HEADERS.redeliveries]: redeliveries, [DELAY_TIER_HEADER]: tierMs };
+    return this.copy(delivery, this.names.delayExchange, task, headers);
   }
 
   private copy(delivery: Delivery, exchange: string, routingKey: string, headers: Record<string, unknown>): Promise<PublishOutcome> {
-    const properties = { ...delivery.properties, headers, persistent: true, messageId: delivery.properties.messageId ?? `warren-${Date.now()}` };
+    const properties = { ...delivery.properties, headers: bounded(headers), persistent: true, messageId: delivery.properties.messageId ?? `warren-${Date.now()}` };
     return this.transport.publish(exchange, routingKey, delivery.body, properties, { mandatory: true });
   }
+}
+
+/** Long header values are cut so a copy always fits AMQP's 64 KiB header table; the body is untouched. */
+const MAX_HEADER_CHARS = 2_000;
+const MAX_STACK_CHARS = 8_000;
+
+function bounded(headers: Record<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(headers)) {
+    const limit = key === HEADERS.deadStack ? MAX_STACK_CHARS : MAX_HEADER_CHARS;
+    result[key] = typeof value === 'string' && value.length > limit ? `${value.slice(0, limit)}… (${value.length} chars)` : value;
+  }
+  return result;
 }

@@ -21,7 +21,7 @@ describe('topology on RabbitMQ, checked through the broker', { skip: node ? fals
     await connection?.close();
   });
 
-  test('a runtime declares durable work and dead-letter queues, bound by task name', { timeout: 60_000 }, async () => {
+  test('a runtime declares durable work and dead-letter queues bound by task name, delay tiers, and its control queue', { timeout: 60_000 }, async () => {
     const namespace = randomNamespace();
     const runtime = await Runtime.start({ config: fixtureConfig(node!.url, namespace), logger: silent });
     try {
@@ -29,7 +29,10 @@ describe('topology on RabbitMQ, checked through the broker', { skip: node ? fals
       const byName = Object.fromEntries(queues.map((q) => [q.name, q]));
       const delayQueues = Object.keys(byName).filter((name) => name.startsWith(`${namespace}.delay.`));
       const workAndDead = ['fx-cpu', 'fx-cpu-retry', 'fx-io', 'fx-retry'].flatMap((queue) => [`${namespace}.${queue}`, `${namespace}.${queue}.dead`]);
-      assert.deepEqual(Object.keys(byName).filter((name) => !delayQueues.includes(name)).sort(), workAndDead.sort());
+      const controlQueues = Object.keys(byName).filter((name) => name.startsWith(`${namespace}.control.`));
+      assert.deepEqual(controlQueues, [`${namespace}.control.${runtime.id}`], "the runtime's own control queue");
+      assert.deepEqual(byName[controlQueues[0]!]?.arguments, { 'x-expires': 60_000 });
+      assert.deepEqual(Object.keys(byName).filter((name) => !delayQueues.includes(name) && !controlQueues.includes(name)).sort(), workAndDead.sort());
       assert.deepEqual(delayQueues.sort(), [`${namespace}.delay.1000ms`, `${namespace}.delay.100ms`, `${namespace}.delay.200ms`, `${namespace}.delay.400ms`], 'one TTL queue per delay tier');
       assert.deepEqual(byName[`${namespace}.delay.400ms`]?.arguments, { 'x-message-ttl': 400, 'x-dead-letter-exchange': `${namespace}.tasks` });
       assert.equal(byName[`${namespace}.fx-io`]?.consumers, 1);
@@ -42,13 +45,19 @@ describe('topology on RabbitMQ, checked through the broker', { skip: node ? fals
         routing_key: string;
       }>;
       const ioKeys = bindings.filter((b) => b.source_name === `${namespace}.tasks` && b.destination_name === `${namespace}.fx-io`).map((b) => b.routing_key);
-      assert.deepEqual(ioKeys.sort(), ['IoJobs.echo', 'IoJobs.fail', 'IoJobs.hold', 'IoJobs.sleep', 'IoJobs.whereAmI', 'Maths.add']);
+      assert.deepEqual(ioKeys.sort(), ['IoJobs.echo', 'IoJobs.fail', 'IoJobs.hold', 'IoJobs.sleep', 'IoJobs.traceparent', 'IoJobs.whereAmI', 'Maths.add']);
 
       const consumerPrefetch = JSON.parse(await node!.ctl(['list_consumers', 'queue_name', 'prefetch_count', '--formatter', 'json'])) as Array<{ queue_name: string; prefetch_count: number }>;
       const prefetch = Object.fromEntries(consumerPrefetch.filter((c) => c.queue_name.startsWith(namespace)).map((c) => [c.queue_name, c.prefetch_count]));
       assert.deepEqual(
         prefetch,
-        { [`${namespace}.fx-io`]: 8, [`${namespace}.fx-retry`]: 16, [`${namespace}.fx-cpu`]: 2, [`${namespace}.fx-cpu-retry`]: 2 },
+        {
+          [`${namespace}.fx-io`]: 8,
+          [`${namespace}.fx-retry`]: 16,
+          [`${namespace}.fx-cpu`]: 2,
+          [`${namespace}.fx-cpu-retry`]: 2,
+          [`${namespace}.control.${runtime.id}`]: 16,
+        },
         'prefetch follows each queue: the config override, else the pool capacity',
       );
     } finally {

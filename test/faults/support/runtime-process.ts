@@ -19,6 +19,7 @@ export interface RuntimeProcessOptions {
 }
 
 const TAIL_CHARS = 16_000;
+const MAX_LINES = 5_000;
 const live = new Set<RuntimeProcess>();
 
 /**
@@ -36,6 +37,9 @@ export class RuntimeProcess {
   private stdoutTail = '';
   private stderrTail = '';
   private banner = false;
+  /** Complete stdout lines (pino JSON at the suite's warn level, plus the banner), the last MAX_LINES of them. */
+  private readonly lines: string[] = [];
+  private partialLine = '';
   private readonly bannerWaiters: Array<() => void> = [];
 
   private constructor(options: RuntimeProcessOptions) {
@@ -53,6 +57,10 @@ export class RuntimeProcess {
     this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       log.write(chunk);
       this.stdoutTail = (this.stdoutTail + chunk).slice(-TAIL_CHARS);
+      const complete = (this.partialLine + chunk).split('\n');
+      this.partialLine = complete.pop() ?? '';
+      this.lines.push(...complete);
+      if (this.lines.length > MAX_LINES) this.lines.splice(0, this.lines.length - MAX_LINES);
       if (!this.banner && this.stdoutTail.includes('[tasks]')) {
         this.banner = true;
         for (const resolve of this.bannerWaiters.splice(0)) resolve();
@@ -77,17 +85,9 @@ export class RuntimeProcess {
     return new RuntimeProcess(options);
   }
 
-  /** Starts a runtime and resolves once it serves every queue; rejects (and kills it) if it exits or takes too long. */
-  static async start(options: RuntimeProcessOptions, timeoutMs = 30_000): Promise<RuntimeProcess> {
-    const runtime = new RuntimeProcess(options);
-    try {
-      await runtime.ready(timeoutMs);
-    } catch (error) {
-      runtime.kill('SIGKILL');
-      await runtime.exited;
-      throw error;
-    }
-    return runtime;
+  /** Printed its banner (and has not necessarily exited since: see `alive`). */
+  get served(): boolean {
+    return this.banner;
   }
 
   get alive(): boolean {
@@ -100,6 +100,7 @@ export class RuntimeProcess {
 
   ready(timeoutMs: number): Promise<void> {
     if (this.banner) return Promise.resolve();
+    if (this.exit) return Promise.reject(new Error(`runtime ${this.label} exited before it was ready (${describeExit(this.exit)})${this.describeOutput()}`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`runtime ${this.label} printed no banner within ${timeoutMs} ms${this.describeOutput()}`)), timeoutMs);
       this.bannerWaiters.push(() => {
@@ -128,6 +129,11 @@ export class RuntimeProcess {
     }
   }
 
+  /** How many stdout lines so far match `pattern`. */
+  countLines(pattern: RegExp): number {
+    return this.lines.filter((line) => pattern.test(line)).length;
+  }
+
   get stdout(): string {
     return this.stdoutTail;
   }
@@ -151,11 +157,6 @@ export class RuntimeProcess {
 export function describeExit(exit: RuntimeExit | undefined): string {
   if (!exit) return 'still running';
   return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
-}
-
-/** Runtime processes of this suite still running. */
-export function liveRuntimes(): RuntimeProcess[] {
-  return [...live];
 }
 
 /** Last resort (suite exiting): SIGKILL every runtime process the suite started and that is still running, by PID. */

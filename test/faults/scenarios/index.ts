@@ -1,0 +1,23 @@
+import type { Scenario } from '../support/scenario';
+import { brokerRestartScenario } from './broker-restart';
+import { closeConnectionsScenario } from './close-connections';
+import { hangScenario } from './hang';
+import { hostileScenario } from './hostile-messages';
+import { poisonScenario } from './poison';
+import { retryScenario } from './retry-dead-letter';
+import { sigkillScenario } from './sigkill';
+import { sigtermScenario } from './sigterm';
+import { workerCrashScenario } from './worker-crashes';
+
+/** Every scenario, in the order they run (the numbering of the brief). */
+export const SCENARIOS: readonly Scenario[] = [
+  sigkillScenario,
+  brokerRestartScenario,
+  closeConnectionsScenario,
+  retryScenario,
+  hangScenario,
+  workerCrashScenario,
+  hostileScenario,
+  sigtermScenario,
+  poisonScenario,
+];

@@ -6,6 +6,10 @@
  *   3. cycles       dpdm --circular -T, over src/
  *   4. broker       ensureRabbitMqInstalled() + startRabbitNode(); started in the
  *                   background while 1-3 run. Skipped when WARREN_TEST_BROKER_URL is set.
+ *   4b. browser     when a selected file is a *.browser.test.ts: ensureChromiumInstalled()
+ *                   installs Debian's chromium if it is missing (as root; apt-get runs after
+ *                   the RabbitMQ install, which holds the same dpkg lock), in the background
+ *                   too. Not root and missing: the browser tests fail saying what to install.
  *   5. tests        node --test --test-reporter=spec -r @swc-node/register <test/**\/*.test.ts>
  *                   (*.fault.test.ts files afterwards, in a second, serial pass),
  *                   filtered by the CLI args (substring match on the path), with
@@ -27,6 +31,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fg from 'fast-glob';
+import { ensureChromiumInstalled } from './support/chromium';
 import { ENV_BROKER_URL, ensureRabbitMqInstalled, rabbitNodeEnv, startRabbitNode, type RabbitNode } from './support/rabbitmq-node';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -105,14 +110,17 @@ async function main(): Promise<number> {
   // Broker first, in the background: it boots while the static checks run.
   let node: RabbitNode | undefined;
   let nodeStarting: Promise<RabbitNode | undefined> | undefined;
+  let rabbitInstalled: Promise<void> = Promise.resolve();
   const external = process.env[ENV_BROKER_URL];
   if (external) {
     say(`broker: using ${ENV_BROKER_URL}=${external} (no node started)`);
   } else {
     say('broker: ensuring rabbitmq-server is installed, starting a throwaway node (background)');
     const brokerLog = (line: string): void => say(`  [rabbitmq] ${line}`);
+    const installing = ensureRabbitMqInstalled(brokerLog);
+    rabbitInstalled = installing.catch(() => {}); // its failure is reported through nodeStarting
     nodeStarting = (async () => {
-      await ensureRabbitMqInstalled(brokerLog);
+      await installing;
       node = await startRabbitNode({ log: brokerLog });
       if (stopRequested) await node.stop();
       return node;
@@ -125,6 +133,13 @@ async function main(): Promise<number> {
   };
 
   try {
+    // Browser tests drive Debian's chromium; it installs while the static checks run.
+    let chromiumReady: Promise<unknown> | undefined;
+    if ((await testFiles(filters)).some((f) => f.endsWith('.browser.test.ts'))) {
+      say("browser: ensuring Debian's chromium is installed for the browser tests (background)");
+      chromiumReady = rabbitInstalled.then(() => ensureChromiumInstalled((line) => say(`  [chromium] ${line}`)));
+    }
+
     if (process.env['WARREN_TEST_SKIP_CHECKS'] === '1') {
       say('static checks: skipped (WARREN_TEST_SKIP_CHECKS=1)');
     } else if (!(await staticChecks())) {
@@ -144,6 +159,11 @@ async function main(): Promise<number> {
       if (!started) return 1;
       Object.assign(env, rabbitNodeEnv(started));
       say(`broker: ${started.nodeName} at ${started.url}${Date.now() - t > 100 ? ` (waited ${secs(t)})` : ''}`);
+    }
+    if (chromiumReady) {
+      const t = Date.now();
+      await chromiumReady; // never rejects: a missing browser fails the browser tests, with advice
+      if (Date.now() - t > 100) say(`browser: waited ${secs(t)} for the chromium install`);
     }
 
     // Files that take the shared broker down (stopApp) must not overlap with others:

@@ -1,0 +1,111 @@
+import type { QueueSummary } from '../admin/queue-admin';
+import { describe } from '../errors';
+import type { QueueDepthCache } from '../metrics/queue-depth-cache';
+import type { Runtime } from '../runtime/runtime';
+import { sendError, sendJson } from './respond';
+import type { RequestContext, Route } from './routes';
+import type { TaskHistory } from './task-history';
+import type { TaskStream } from './task-stream';
+
+export interface ApiDependencies {
+  readonly runtime: Runtime;
+  readonly depths: QueueDepthCache;
+  readonly history: TaskHistory;
+  readonly stream: TaskStream;
+}
+
+/** A queue of this runtime, as the dashboard lists it: the plan, what the broker says, and its recent rate. */
+export interface DashboardQueue {
+  readonly queue: string;
+  readonly brokerQueue: string;
+  readonly pool: 'cpu' | 'io';
+  readonly prefetch: number;
+  readonly running: number;
+  readonly messages: number | undefined;
+  readonly consumers: number | undefined;
+  readonly deadLetters: number | undefined;
+  /** Tasks finished per second here, over the last 10 s. */
+  readonly ratePerSecond: number;
+}
+
+/** The dashboard's JSON API and its event stream. Only this runtime's queues can be read or changed. */
+export function apiRoutes({ runtime, depths, history, stream }: ApiDependencies): Route[] {
+  const ownQueues = () => runtime.snapshot().queues;
+  const busy = new Set<string>();
+
+  /** Runs `work` on a queue of this runtime, one action per queue at a time. */
+  const onQueue = async ({ response, params }: RequestContext, work: (queue: string) => Promise<unknown>): Promise<void> => {
+    const queue = params[0] ?? '';
+    if (!ownQueues().some((own) => own.queue === queue)) return sendError(response, 404, `This runtime has no queue '${queue}'`);
+    if (busy.has(queue)) return sendError(response, 409, `Another replay or purge of '${queue}' is still running`);
+    busy.add(queue);
+    try {
+      sendJson(response, 200, await work(queue));
+    } finally {
+      busy.delete(queue);
+      depths.invalidate();
+    }
+  };
+
+  return [
+    { method: 'GET', path: /^\/api\/snapshot$/, handle: ({ response }) => sendJson(response, 200, runtime.snapshot()) },
+    {
+      method: 'GET',
+      path: /^\/api\/queues$/,
+      handle: async ({ response }) => {
+        let summaries: QueueSummary[] = [];
+        let depthsError: string | undefined;
+        try {
+          summaries = await depths.get();
+        } catch (error) {
+          depthsError = describe(error); // the plan and rates are still worth showing
+        }
+        const queues: DashboardQueue[] = ownQueues().map((own) => {
+          const summary = summaries.find((s) => s.queue === own.queue);
+          return {
+            queue: own.queue,
+            brokerQueue: own.brokerQueue,
+            pool: own.pool,
+            prefetch: own.prefetch,
+            running: own.running,
+            messages: summary?.messages,
+            consumers: summary?.consumers,
+            deadLetters: summary?.deadLetters,
+            ratePerSecond: history.rate(own.queue),
+          };
+        });
+        sendJson(response, 200, { queues, depthsError });
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/api\/history$/,
+      handle: ({ response }) => sendJson(response, 200, { seconds: history.seconds(), recent: history.recent(), failures: history.failures() }),
+    },
+    {
+      method: 'GET',
+      path: /^\/api\/queues\/([^/]+)\/dead-letters$/,
+      handle: (context) => {
+        const limit = Math.min(200, Math.max(1, Number.parseInt(context.url.searchParams.get('limit') ?? '20', 10) || 20));
+        return onQueue(context, async (queue) => ({ queue, entries: await runtime.admin.deadLetters(queue, limit) }));
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/queues\/([^/]+)\/dead-letters\/replay$/,
+      handle: (context) =>
+        onQueue(context, async (queue) => {
+          // Only what is there now: a replayed task that fails again at once must not be replayed again in this loop.
+          const present = (await runtime.admin.queues([queue]))[0]?.deadLetters ?? 0;
+          const replayed = present > 0 ? await runtime.admin.replay(queue, { limit: present }) : 0;
+          return { queue, replayed };
+        }),
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/queues\/([^/]+)\/dead-letters\/purge$/,
+      handle: (context) => onQueue(context, async (queue) => ({ queue, purged: await runtime.admin.purge(queue, 'dead') })),
+    },
+    { method: 'GET', path: /^\/api\/events$/, handle: ({ request, response }) => stream.open(request, response) },
+  ];
+}

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { request } from './http-fixture';
+
+const root = path.join(__dirname, '..', '..');
+const warren = path.join(root, 'bin', 'warren.js');
+const config = path.join('test', 'http', 'http.config.ts');
+
+function start(env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [warren, 'start', '--config', config], { cwd: root, env: { ...process.env, WARREN_BROKER_URL: '', WARREN_LOG_LEVEL: 'info', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  const dashboard = new Promise<string>((resolve) =>
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+      const url = /^dashboard {2}(http:\/\/\S+)/m.exec(stdout)?.[1];
+      if (url) resolve(url);
+    }),
+  );
+  const closed = once(child, 'close') as Promise<[number | null]>;
+  return { child, dashboard, closed, output: () => ({ stdout, stderr }) };
+}
+
+describe('warren start with an http section', () => {
+  test('given http in the config, when started, then the server answers beside the runtime and closes after it on SIGTERM', { timeout: 30_000 }, async () => {
+    const run = start();
+    const url = await run.dashboard;
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.equal((await request(url, '/healthz')).status, 200);
+    assert.equal((await request(url, '/readyz')).status, 200);
+    assert.equal((await request(url, '/')).status, 200);
+
+    run.child.kill('SIGTERM');
+    const [code] = await run.closed;
+    assert.equal(code, 0, run.output().stderr);
+    assert.match(run.output().stdout, /runtime stopped/);
+    await assert.rejects(request(url, '/healthz'), /ECONNREFUSED/, 'the port was closed');
+  });
+
+  test('given http bound beyond loopback without a token, when started, then it stops before the runtime starts, naming the fix', { timeout: 30_000 }, async () => {
+    const run = start({ WARREN_TEST_HTTP_HOST: '0.0.0.0' });
+    const [code] = await run.closed;
+    assert.equal(code, 2, 'a config mistake');
+    const { stdout, stderr } = run.output();
+    assert.match(stderr + stdout, /http\.host '0\.0\.0\.0' is reachable beyond this machine: set http\.token/);
+    assert.doesNotMatch(stdout, /runtime started/);
+  });
+});

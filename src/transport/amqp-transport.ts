@@ -1,6 +1,7 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message, type Options, type RecoveringChannelModel } from 'amqplib';
 import { TopologyMismatchError, TransportError, describe } from '../errors';
 import type { Topology } from '../topology/topology';
+import { AckBatcher } from './ack-batcher';
 import { redactUrl } from './redact-url';
 import type { ConnectionStateChange, Delivery, MessageProperties, PublishOptions, PublishOutcome, QueueInfo, Subscription, Transport } from './transport';
 
@@ -52,6 +53,7 @@ export class AmqpTransport implements Transport {
   private readonly consumers = new Set<ConsumerEntry>();
   /** Every consumer channel still open, cancelled ones included: they may still be acking. */
   private readonly consumerChannels = new Set<Channel>();
+  private readonly ackBatchers = new Map<Channel, AckBatcher>();
   private readonly stateListeners: Array<(change: ConnectionStateChange) => void> = [];
   private connectionWaiters: Array<() => void> = [];
   private drained: Promise<void> | undefined;
@@ -187,6 +189,7 @@ export class AmqpTransport implements Transport {
     // Close every channel first, and wait for each: amqplib interleaves channels' frames, so an
     // ack written just before a bare connection close can be overtaken by it and lost. A
     // channel's close-ok comes after the broker has processed everything sent on that channel.
+    for (const acks of this.ackBatchers.values()) acks.flush();
     const channels: Array<Channel | undefined> = [...this.consumerChannels, this.publishChannel];
     for (const pending of [this.replyChannel, this.adminChannel]) channels.push(await pending?.catch(() => undefined));
     await Promise.all(channels.map((channel) => channel?.close().catch(() => {})));
@@ -241,10 +244,17 @@ export class AmqpTransport implements Transport {
     const channel = await connection.createChannel();
     channel.on('error', () => {});
     this.consumerChannels.add(channel);
-    channel.on('close', () => this.consumerChannels.delete(channel));
+    channel.on('close', () => {
+      this.consumerChannels.delete(channel);
+      this.ackBatchers.delete(channel);
+    });
     await channel.prefetch(entry.prefetch);
+    const acks = new AckBatcher(channel);
+    this.ackBatchers.set(channel, acks);
     const { consumerTag } = await channel.consume(entry.queue, (message) => {
-      if (message) entry.onDelivery(toDelivery(channel, message));
+      if (!message) return;
+      acks.delivered(message);
+      entry.onDelivery(toDelivery(channel, message, acks));
     });
     entry.channel = channel;
     entry.consumerTag = consumerTag;
@@ -334,7 +344,7 @@ async function openReplyChannel(connection: ChannelModel, onClose: () => void): 
   return channel;
 }
 
-function toDelivery(channel: Channel, message: Message): Delivery {
+function toDelivery(channel: Channel, message: Message, acks?: AckBatcher): Delivery {
   return {
     body: message.content,
     properties: fromAmqpProperties(message.properties),
@@ -343,14 +353,16 @@ function toDelivery(channel: Channel, message: Message): Delivery {
     // On a closed channel the broker has already requeued the message: settling it is a no-op.
     ack: () => {
       try {
-        channel.ack(message);
+        if (acks) acks.ack(message);
+        else channel.ack(message);
       } catch {
         /* channel closed */
       }
     },
     nack: (requeue) => {
       try {
-        channel.nack(message, false, requeue);
+        if (acks) acks.nack(message, requeue);
+        else channel.nack(message, false, requeue);
       } catch {
         /* channel closed */
       }

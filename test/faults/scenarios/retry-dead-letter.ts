@@ -5,8 +5,8 @@ import type { Scenario } from '../support/scenario';
 
 const TASKS = 5;
 const MAX_ATTEMPTS = 3;
-/** FaultRetry's policy: 50 ms before attempt 2, 200 ms before attempt 3 (tiers 50/100/200 ms): clearly growing, whatever the scheduling noise. */
-const DELAYS_MS = [50, 200];
+/** FaultRetry's policy: 100 ms before attempt 2, 1 000 ms before attempt 3 (tiers 50/100/1000 ms): clearly growing, whatever the scheduling noise. */
+const DELAYS_MS = [100, 1_000];
 
 /**
  * A task that always throws, retried with maxAttempts 3: exactly 3 runs per task, each wait

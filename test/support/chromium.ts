@@ -6,11 +6,11 @@
  * missing and we are root. `launchChromium()` is the tests': it fails, saying what to install,
  * when the browser is missing: a browser test never passes by skipping.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { runLogged } from './run-logged';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 const INSTALL_ARGS = ['install', '-y', '--no-install-recommends', 'chromium'];
@@ -82,24 +82,3 @@ export async function launchChromium(): Promise<Chromium> {
   }
 }
 
-function runLogged(cmd: string, args: string[], env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    log(`$ ${cmd} ${args.join(' ')}`);
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const tail: string[] = [];
-    const onData = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.trim()) continue;
-        tail.push(line);
-        if (tail.length > 20) tail.shift();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve();
-      else reject(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${tail.join('\n')}`));
-    });
-  });
-}

@@ -34,6 +34,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { runLogged } from './run-logged';
 
 export interface RabbitNode {
   readonly url: string; // amqp://guest:guest@127.0.0.1:<port>
@@ -109,28 +110,6 @@ function rabbitScriptsDir(): string | undefined {
   return path.dirname(real);
 }
 
-function runLogged(cmd: string, args: string[], env: NodeJS.ProcessEnv, log: Log): Promise<void> {
-  return new Promise((resolve, reject) => {
-    log(`$ ${cmd} ${args.join(' ')}`);
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const tail: string[] = [];
-    const onData = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.trim()) continue;
-        log(`  ${line}`);
-        tail.push(line);
-        if (tail.length > 30) tail.shift();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve();
-      else reject(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${tail.join('\n')}`));
-    });
-  });
-}
 
 /**
  * Installs Debian's rabbitmq-server when it is missing (root only; otherwise
@@ -161,8 +140,8 @@ export async function ensureRabbitMqInstalled(log: Log = () => {}): Promise<void
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   try {
-    await runLogged('apt-get', ['update'], env, log);
-    await runLogged('apt-get', ['install', '-y', '--no-install-recommends', 'rabbitmq-server'], env, log);
+    await runLogged('apt-get', ['update'], env, log, { echo: true });
+    await runLogged('apt-get', ['install', '-y', '--no-install-recommends', 'rabbitmq-server'], env, log, { echo: true });
   } finally {
     if (wrotePolicy) {
       try {

@@ -31,6 +31,11 @@ export interface WarrenConfig {
       threads?: number;
       /** Per worker `resourceLimits.maxOldGenerationSizeMb`. Default: Node's own. */
       maxOldGenerationSizeMb?: number;
+      /**
+       * How much lower (Linux nice) worker threads are scheduled than the main thread, so I/O
+       * tasks, acks and replies come first when cores are short. Default 10; 0 turns it off.
+       */
+      niceness?: number;
     };
     io?: {
       /** Tasks in flight per I/O queue when the job class does not say. Default 32. */

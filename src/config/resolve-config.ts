@@ -51,7 +51,7 @@ const configSchema = z.strictObject({
   jobs: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
   pools: z
     .strictObject({
-      cpu: z.strictObject({ threads: positiveInt.optional(), maxOldGenerationSizeMb: positiveInt.optional() }).optional(),
+      cpu: z.strictObject({ threads: positiveInt.optional(), maxOldGenerationSizeMb: positiveInt.optional(), niceness: z.number().int().min(0).max(19).optional() }).optional(),
       io: z.strictObject({ concurrency: positiveInt.optional() }).optional(),
     })
     .optional(),
@@ -112,7 +112,11 @@ export function resolveConfig(
     http: config.http && { port: config.http.port, host: config.http.host ?? '127.0.0.1', token: config.http.token },
     jobs: typeof config.jobs === 'string' ? [config.jobs] : config.jobs,
     pools: {
-      cpu: { threads: config.pools?.cpu?.threads ?? os.availableParallelism(), maxOldGenerationSizeMb: config.pools?.cpu?.maxOldGenerationSizeMb },
+      cpu: {
+        threads: config.pools?.cpu?.threads ?? os.availableParallelism(),
+        maxOldGenerationSizeMb: config.pools?.cpu?.maxOldGenerationSizeMb,
+        niceness: config.pools?.cpu?.niceness ?? 10,
+      },
       io: { concurrency: config.pools?.io?.concurrency ?? 32 },
     },
     queues: config.queues ?? {},

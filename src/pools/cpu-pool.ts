@@ -11,6 +11,7 @@ export interface CpuPoolOptions {
   readonly threads: number;
   readonly configFile: string | undefined;
   readonly maxOldGenerationSizeMb: number | undefined;
+  readonly niceness: number;
   readonly logger: Logger;
 }
 
@@ -28,7 +29,7 @@ export class CpuPool implements Pool {
 
   constructor(options: CpuPoolOptions) {
     this.capacity = options.threads;
-    const workerData: CpuWorkerData = { configFile: options.configFile };
+    const workerData: CpuWorkerData = { configFile: options.configFile, niceness: options.niceness };
     this.piscina = new Piscina({
       filename: path.join(__dirname, 'cpu-worker-entry.js'),
       minThreads: options.threads,

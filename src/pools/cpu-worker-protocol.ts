@@ -2,6 +2,8 @@
 export interface CpuWorkerData {
   /** The config module whose `providers` the worker runs in its own container. */
   readonly configFile: string | undefined;
+  /** How much to lower the worker thread's scheduling priority (Linux nice), 0 for none. */
+  readonly niceness: number;
 }
 
 /** One task for a CPU worker: plain data, so it crosses the thread boundary by structured clone. */

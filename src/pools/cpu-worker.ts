@@ -11,6 +11,9 @@ import { invokeTask } from './invoke-task';
 import { JobInstances } from './job-instances';
 import type { CpuTaskMessage, CpuWorkerData } from './cpu-worker-protocol';
 import type { RunResult } from './pool';
+import { lowerThreadPriority } from './thread-priority';
+
+lowerThreadPriority((workerData as CpuWorkerData).niceness);
 
 /** A CPU worker thread is its own isolate: it loads the config's providers and the job modules itself. */
 let instances: JobInstances | undefined;

@@ -148,6 +148,12 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
       assert.deepEqual(await Promise.all([cpu.echo(1), cpu.echo(2), cpu.echo(3)]), [1, 2, 3]);
     });
 
+    test('CPU worker threads run at a lower scheduling priority than the main thread', TEST_TIMEOUT, async () => {
+      const main = await stack.client.proxy(IoJobs).nice();
+      const worker = await stack.client.proxy(CpuJobs).nice();
+      assert.equal(worker - main, Math.min(10, 19 - main), `worker nice ${worker}, main thread nice ${main}`);
+    });
+
     test('the I/O queue keeps answering while the CPU queue is saturated', TEST_TIMEOUT, async () => {
       const cpu = stack.client.proxy(CpuJobs);
       const io = stack.client.proxy(IoJobs);

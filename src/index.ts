@@ -10,7 +10,7 @@ export type { ResolvedConfig } from './config/resolved-config';
 export { loadConfig } from './config/load-config';
 export { resolveConfig } from './config/resolve-config';
 export { Runtime, type StartRuntimeOptions } from './runtime/runtime';
-export type { TaskEvent } from './runtime/task-event';
+export type { TaskEvent, TaskStartedEvent } from './runtime/task-event';
 export { connect, type ConnectOptions } from './client/connect';
 export { WarrenClient } from './client/warren-client';
 export type { CallOptions, RemoteTask, TaskProxy } from './client/task-proxy';

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { JSON_CONTENT_TYPE } from '../protocol/headers';
 import type { TopologyNames, Topology } from '../topology/topology';
 import type { Transport } from '../transport/transport';
-import type { TaskEvent } from './task-event';
+import type { TaskEvent, TaskStartedEvent } from './task-event';
 
 /** Pure: the topic exchange lifecycle events go to. Nothing is bound to it unless someone listens. */
 export function buildEventsTopology(names: TopologyNames): Topology {
@@ -11,12 +11,12 @@ export function buildEventsTopology(names: TopologyNames): Topology {
 
 /**
  * Publishes task lifecycle events to `<ns>.events`, batched: every `intervalMs`, one message per
- * outcome with routing key `task.<outcome>` (`task.failed`, `task.succeeded`, ...) and a JSON array
- * of events as body. Bind `task.*` or `task.failed` to listen. Batching keeps it cheap when nobody
+ * kind with routing key `task.<kind>` (`task.started`, `task.succeeded`, `task.retried`,
+ * `task.failed`, `task.rejected`) and a JSON array of events as body. Bind `task.*` or `task.failed` to listen. Batching keeps it cheap when nobody
  * does: a few small messages a second whatever the task rate, and none when idle.
  */
 export class EventPublisher {
-  private batch = new Map<string, TaskEvent[]>();
+  private batch = new Map<string, Array<TaskEvent | TaskStartedEvent>>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -31,10 +31,11 @@ export class EventPublisher {
     await this.transport.declare(buildEventsTopology(this.names));
   }
 
-  add(event: TaskEvent): void {
-    const list = this.batch.get(event.outcome);
+  add(event: TaskEvent | TaskStartedEvent): void {
+    const kind = 'outcome' in event ? event.outcome : 'started';
+    const list = this.batch.get(kind);
     if (list) list.push(event);
-    else this.batch.set(event.outcome, [event]);
+    else this.batch.set(kind, [event]);
     this.timer ??= setTimeout(() => void this.flush(), this.intervalMs).unref();
   }
 

@@ -13,7 +13,7 @@ import type { Delivery, PublishOutcome, Subscription, Transport } from '../trans
 import { validateWith } from '../validation/standard-schema';
 import type { QueuePlan } from './queue-plan';
 import type { Republisher } from './republisher';
-import type { TaskEvent } from './task-event';
+import type { TaskEvent, TaskStartedEvent } from './task-event';
 
 export interface QueueConsumerDeps {
   readonly plan: QueuePlan;
@@ -25,7 +25,7 @@ export interface QueueConsumerDeps {
   readonly maxRedeliveries: number;
   readonly delayTiersMs: readonly number[];
   readonly logger: Logger;
-  readonly onStarted: (taskId: string, task: string, attempt: number) => void;
+  readonly onStarted: (event: TaskStartedEvent) => void;
   readonly onTask: (event: TaskEvent) => void;
 }
 
@@ -115,7 +115,7 @@ export class QueueConsumer {
       args = checked.value as unknown[];
     }
 
-    this.deps.onStarted(request.id, request.task, request.attempt);
+    this.deps.onStarted({ taskId: request.id, task: request.task, queue: plan.queue.name, pool: plan.pool, attempt: request.attempt, at: Date.now() });
     const result = await this.deps.pool.run({ taskId: request.id, attempt: request.attempt, definition, args, traceparent: request.trace?.traceparent });
     if (entry.settled) return; // requeued by a shutdown that could not wait any longer
     if (result.outcome.ok) return this.succeed(entry, request, result);

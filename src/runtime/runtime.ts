@@ -24,7 +24,7 @@ import { QueueConsumer } from './queue-consumer';
 import { planQueues, type QueuePlan } from './queue-plan';
 import { Republisher } from './republisher';
 import type { RuntimeSnapshot } from './runtime-snapshot';
-import type { TaskEvent } from './task-event';
+import type { TaskEvent, TaskStartedEvent } from './task-event';
 import { redactUrl } from '../transport/redact-url';
 
 export interface StartRuntimeOptions {
@@ -35,6 +35,8 @@ export interface StartRuntimeOptions {
 }
 
 export interface RuntimeEvents {
+  /** A task was handed to its pool. */
+  started: [TaskStartedEvent];
   /** Every delivery the runtime finished with, whatever the outcome. */
   task: [TaskEvent];
   /** The connection dropped; the runtime is reconnecting. */
@@ -95,7 +97,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           maxRedeliveries: config.maxRedeliveries,
           delayTiersMs: config.broker.delayTiersMs,
           logger,
-          onStarted: (taskId, task, attempt) => this.tracker.started(taskId, task, attempt),
+          onStarted: (event) => this.started(event),
           onTask: (event) => this.record(event),
         }),
     );
@@ -164,6 +166,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       recentFailures: [...this.recentFailures],
       reconnects: this.reconnects,
     };
+  }
+
+  private started(event: TaskStartedEvent): void {
+    this.tracker.started(event.taskId, event.task, event.attempt);
+    this.events.add(event);
+    if (this.listenerCount('started') > 0) this.emit('started', event);
   }
 
   private record(event: TaskEvent): void {

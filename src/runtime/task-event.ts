@@ -25,3 +25,14 @@ export interface TaskEvent {
   /** For `retried`: when the next attempt becomes due (epoch ms). */
   readonly nextAttemptAt?: number;
 }
+
+/** A task handed to its pool: it is running now. */
+export interface TaskStartedEvent {
+  readonly taskId: string;
+  readonly task: string;
+  readonly queue: string;
+  readonly pool: PoolKind;
+  readonly attempt: number;
+  /** Epoch ms. */
+  readonly at: number;
+}

@@ -10,7 +10,7 @@ import { rabbitNodeFromEnv } from '../support/rabbitmq-node';
 const node = rabbitNodeFromEnv();
 
 describe('lifecycle events on the events exchange', { skip: node ? false : 'no RabbitMQ node: run through npm test' }, () => {
-  test('a listener bound to task.* receives batches of succeeded and failed events with ids, names, pools and durations', { timeout: 60_000 }, async () => {
+  test('a listener bound to task.* receives batches of started, succeeded and failed events with ids, names, pools and durations', { timeout: 60_000 }, async () => {
     const stack = await startFixtureStack(node!.url);
     const connection = await amqp.connect(node!.url);
     try {
@@ -26,10 +26,11 @@ describe('lifecycle events on the events exchange', { skip: node ? false : 'no R
             const batch = JSON.parse(message.content.toString()) as { runtime: string; events: TaskEvent[] };
             assert.equal(batch.runtime, stack.runtime.id);
             for (const event of batch.events) {
-              assert.equal(message.fields.routingKey, `task.${event.outcome}`);
-              seen.set(event.outcome, event);
+              const kind = event.outcome ?? 'started';
+              assert.equal(message.fields.routingKey, `task.${kind}`);
+              seen.set(kind, event);
             }
-            if (seen.has('succeeded') && seen.has('failed')) resolve();
+            if (seen.has('started') && seen.has('succeeded') && seen.has('failed')) resolve();
           },
           { noAck: true },
         ),
@@ -41,6 +42,7 @@ describe('lifecycle events on the events exchange', { skip: node ? false : 'no R
       assert.deepEqual([succeeded?.task, succeeded?.queue, succeeded?.pool, succeeded?.attempt], ['Maths.add', 'fx-io', 'io', 1]);
       assert.ok((succeeded?.durationMs ?? -1) >= 0);
       assert.equal(seen.get('failed')?.error?.message, 'for the events');
+      assert.equal(seen.get('started')?.attempt, 1);
     } finally {
       await connection.close();
       await stack.stop();

@@ -6,12 +6,12 @@ import { formatTraceparent, newTraceParent, parseTraceparent } from './tracepare
  * one (through whatever propagator the application's SDK installed), otherwise a fresh trace, so
  * every task's logs can still be joined across caller, runtime and worker thread.
  */
-export function outgoingTraceHeaders(): Record<string, string> {
+export function outgoingTraceHeaders(spanSeed?: string): Record<string, string> {
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
   if (!carrier.traceparent) {
     const active = trace.getSpanContext(context.active());
-    const parent = active && trace.isSpanContextValid(active) ? { traceId: active.traceId, spanId: active.spanId, flags: active.traceFlags } : newTraceParent();
+    const parent = active && trace.isSpanContextValid(active) ? { traceId: active.traceId, spanId: active.spanId, flags: active.traceFlags } : newTraceParent(spanSeed);
     carrier.traceparent = formatTraceparent(parent);
   }
   return carrier;

@@ -22,10 +22,13 @@ export function formatTraceparent({ traceId, spanId, flags }: TraceParent): stri
   return `00-${traceId}-${spanId}-${flags.toString(16).padStart(2, '0')}`;
 }
 
-/** A new trace, sampled, for a call made outside any trace. */
-export function newTraceParent(): TraceParent {
+/**
+ * A new trace, sampled, for a call made outside any trace. `spanSeed` is a random UUID the caller
+ * already has (the task id): its first 16 hex digits make the span id, saving a second draw.
+ */
+export function newTraceParent(spanSeed: string = randomUUID()): TraceParent {
   // randomUUID draws from a cached entropy pool; randomBytes makes a call into the system per use.
   // Dashes removed, its 32 hex digits are as random as a trace id needs (122 bits).
   const traceId = randomUUID().replaceAll('-', '');
-  return { traceId, spanId: randomUUID().slice(0, 8) + randomUUID().slice(0, 8), flags: 1 };
+  return { traceId, spanId: spanSeed.slice(0, 8) + spanSeed.slice(9, 13) + spanSeed.slice(14, 18), flags: 1 };
 }

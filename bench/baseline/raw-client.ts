@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import type { Options } from 'amqplib';
+import type { CpuClient } from '../clients/bench-client';
+import { ConfirmRpcChannel, DIRECT_REPLY_TO } from '../clients/confirm-rpc-channel';
+import { RAW_TASKS, rawNames, rawRequestHeaders, type RawReply } from './raw-protocol';
+
+/** The baseline caller on raw amqplib: same properties and broker work as a Warren call. */
+export class RawBenchClient implements CpuClient {
+  private constructor(
+    private readonly rpc: ConfirmRpcChannel,
+    private readonly exchange: string,
+  ) {}
+
+  static async connect(url: string, namespace: string): Promise<RawBenchClient> {
+    return new RawBenchClient(await ConfirmRpcChannel.open(url, `bench raw client ${process.pid}`), rawNames(namespace).exchange);
+  }
+
+  enqueueNoop(): Promise<void> {
+    return this.publish(RAW_TASKS.noop, [], randomUUID(), undefined);
+  }
+
+  async echo(value: number): Promise<number> {
+    const id = randomUUID();
+    const reply = this.rpc.reply(id);
+    const [, message] = await Promise.all([this.publish(RAW_TASKS.echo, [value], id, DIRECT_REPLY_TO), reply]);
+    const outcome = JSON.parse(message.content.toString('utf8')) as RawReply;
+    if (!outcome.ok) throw new Error(`raw echo failed: ${outcome.error}`);
+    return outcome.result as number;
+  }
+
+  enqueueKernel(n: number): Promise<void> {
+    return this.publish(RAW_TASKS.kernel, [n], randomUUID(), undefined);
+  }
+
+  close(): Promise<void> {
+    return this.rpc.close();
+  }
+
+  private publish(task: string, args: unknown[], id: string, replyTo: string | undefined): Promise<void> {
+    const options: Options.Publish = {
+      persistent: true,
+      mandatory: true,
+      messageId: id,
+      correlationId: id,
+      replyTo,
+      contentType: 'application/json',
+      timestamp: Math.floor(Date.now() / 1000),
+      headers: rawRequestHeaders(task),
+    };
+    return this.rpc.publish(this.exchange, task, Buffer.from(JSON.stringify({ args })), options);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The baseline's own minimal message format: what a hand-written amqplib service would do.
+ * Same broker work as Warren: a durable direct exchange routing by task name to durable queues,
+ * persistent messages published mandatory with confirms, JSON bodies, replies via direct reply-to.
+ */
+import type { QueueKind } from '../ipc';
+
+/**
+ * The headers each request carries: the fields a Warren request needs (protocol, task, attempt),
+ * so both sides publish, route and deliver comparable messages. What Warren adds on top (publish
+ * time, trace context) is Warren's own cost.
+ */
+export const TASK_HEADER = 'x-warren-task';
+
+export function rawRequestHeaders(task: string): Record<string, unknown> {
+  return { 'x-warren-protocol': 1, [TASK_HEADER]: task, 'x-warren-attempt': 1 };
+}
+
+export const RAW_REPLY_HEADERS: Readonly<Record<string, unknown>> = { 'x-warren-protocol': 1 };
+
+export const RAW_TASKS = {
+  noop: 'BenchIo.noop',
+  echo: 'BenchIo.echo',
+  kernel: 'BenchCpu.kernel',
+} as const;
+
+export const RAW_QUEUE_TASKS: Readonly<Record<QueueKind, readonly string[]>> = {
+  io: [RAW_TASKS.noop, RAW_TASKS.echo],
+  cpu: [RAW_TASKS.kernel],
+};
+
+export function rawNames(namespace: string): { exchange: string; queues: Record<QueueKind, string> } {
+  return { exchange: `${namespace}.tasks`, queues: { io: `${namespace}.bench-io`, cpu: `${namespace}.bench-cpu` } };
+}
+
+export interface RawRequest {
+  readonly args: unknown[];
+}
+
+export type RawReply = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: string };

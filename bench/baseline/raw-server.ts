@@ -1,0 +1,108 @@
+/**
+ * Child process: the baseline consumer, written directly on amqplib. One channel per queue with
+ * the same prefetch as Warren's, a plain channel for replies, JSON in and out, ack after the reply.
+ * The CPU queue's kernel runs inline on the event loop (no pool): that is what the isolation
+ * scenario contrasts with Warren's worker threads.
+ */
+import { performance } from 'node:perf_hooks';
+import amqp, { type Channel, type ConsumeMessage } from 'amqplib';
+import type { QueueKind } from '../ipc';
+import { fib } from '../jobs/kernel';
+import { ChildControl } from '../servers/child-control';
+import { RAW_QUEUE_TASKS, RAW_REPLY_HEADERS, RAW_TASKS, TASK_HEADER, rawNames, type RawReply, type RawRequest } from './raw-protocol';
+
+type Handler = (...args: unknown[]) => unknown;
+
+const handlers: Readonly<Record<string, Handler>> = {
+  [RAW_TASKS.noop]: async () => undefined,
+  [RAW_TASKS.echo]: async (value) => value,
+  [RAW_TASKS.kernel]: (n) => fib(n as number),
+};
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const url = requiredEnv('BENCH_BROKER_URL');
+  const names = rawNames(requiredEnv('BENCH_NAMESPACE'));
+  const prefetch: Record<QueueKind, number> = { io: Number(requiredEnv('BENCH_IO_PREFETCH')), cpu: Number(requiredEnv('BENCH_CPU_PREFETCH')) };
+
+  const connection = await amqp.connect(url, { noDelay: true, clientProperties: { connection_name: `bench raw server ${process.pid}` } });
+  const setup = await connection.createChannel();
+  await setup.assertExchange(names.exchange, 'direct', { durable: true });
+  for (const queue of ['io', 'cpu'] as const) {
+    await setup.assertQueue(names.queues[queue], { durable: true });
+    for (const task of RAW_QUEUE_TASKS[queue]) await setup.bindQueue(names.queues[queue], names.exchange, task);
+  }
+  await setup.close();
+
+  const replies = await connection.createChannel();
+  let closing = false;
+  const control = new ChildControl({
+    stop: async () => {
+      closing = true;
+      await connection.close().catch(() => {});
+    },
+    serialKernel: (n, count) => {
+      let checksum = fib(n); // warm-up, not timed
+      const t0 = performance.now();
+      for (let i = 0; i < count; i++) checksum += fib(n);
+      return { wallMs: performance.now() - t0, checksum };
+    },
+  });
+
+  const consume = async (queue: QueueKind): Promise<void> => {
+    const channel: Channel = await connection.createChannel();
+    await channel.prefetch(prefetch[queue]);
+    const handle = async (message: ConsumeMessage): Promise<void> => {
+      const { properties } = message;
+      let reply: RawReply;
+      try {
+        const task = String(properties.headers?.[TASK_HEADER] ?? message.fields.routingKey);
+        const request = JSON.parse(message.content.toString('utf8')) as RawRequest;
+        const handler = handlers[task];
+        if (!handler) throw new Error(`unknown task ${task}`);
+        reply = { ok: true, result: await handler(...request.args) };
+      } catch (error) {
+        reply = { ok: false, error: error instanceof Error ? error.message : String(error) };
+      }
+      if (properties.replyTo) {
+        replies.publish('', properties.replyTo as string, Buffer.from(JSON.stringify(reply)), {
+          correlationId: properties.correlationId as string | undefined,
+          contentType: 'application/json',
+          headers: RAW_REPLY_HEADERS,
+        });
+      }
+      channel.ack(message);
+      control.completed(queue, reply.ok);
+    };
+    await channel.consume(names.queues[queue], (message) => {
+      if (message) void handle(message);
+    });
+  };
+  await consume('io');
+  await consume('cpu');
+
+  connection.on('close', () => {
+    if (closing) return;
+    control.fatal(new Error('broker connection lost'));
+    process.exit(1);
+  });
+  control.ready({
+    system: 'raw',
+    pid: process.pid,
+    prefetch,
+    threads: 0,
+    startupMs: performance.now() - started,
+    declared: { queues: Object.values(names.queues), exchanges: [names.exchange] },
+  });
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: this file is started by bench/run.ts`);
+  return value;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`raw bench server failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,69 @@
+/**
+ * The control protocol between the bench process and a server child (the Warren runtime or the
+ * raw amqplib baseline), over Node's IPC channel (`process.send`).
+ */
+
+export type QueueKind = 'io' | 'cpu';
+
+/** RSS samples taken in the child every `RSS_SAMPLE_MS` while sampling is on. */
+export interface RssSamples {
+  readonly samples: number[];
+  readonly maxBytes: number;
+}
+
+export const RSS_SAMPLE_MS = 50;
+
+export type Request =
+  /** Resolve `reached` once `count` more tasks of `queue` have completed (counting from now). */
+  | { readonly op: 'arm'; readonly queue: QueueKind; readonly count: number }
+  /** Completed tasks per queue so far. */
+  | { readonly op: 'counts' }
+  /** Resolve `reached` once the total completed of `queue` is `target` (absolute). */
+  | { readonly op: 'arm-total'; readonly queue: QueueKind; readonly target: number }
+  | { readonly op: 'rss' }
+  /** `process.cpuUsage()` of the whole child (all its threads), in µs. */
+  | { readonly op: 'cpu-usage' }
+  | { readonly op: 'rss-sampling'; readonly on: boolean }
+  /** Baseline only: run the kernel `count` times serially in the child's main thread. */
+  | { readonly op: 'serial-kernel'; readonly n: number; readonly count: number }
+  | { readonly op: 'stop' };
+
+export type Op = Request['op'];
+
+export interface Counts {
+  readonly io: number;
+  readonly cpu: number;
+  readonly failed: number;
+}
+
+export interface Responses {
+  readonly arm: { readonly armId: number };
+  readonly 'arm-total': { readonly armId: number };
+  readonly counts: Counts;
+  readonly rss: { readonly bytes: number };
+  readonly 'cpu-usage': { readonly user: number; readonly system: number };
+  readonly 'rss-sampling': RssSamples;
+  readonly 'serial-kernel': { readonly wallMs: number; readonly checksum: number };
+  readonly stop: { readonly stopped: true };
+}
+
+export interface ServerInfo {
+  readonly system: string;
+  readonly pid: number;
+  /** The consumers' prefetch per queue. */
+  readonly prefetch: { readonly io: number; readonly cpu: number };
+  /** Worker threads of the CPU pool (0: CPU tasks run on the main thread). */
+  readonly threads: number;
+  readonly startupMs: number;
+  /** What the server declared on the broker, so the bench can delete it afterwards. */
+  readonly declared: { readonly queues: readonly string[]; readonly exchanges: readonly string[] };
+}
+
+export type ToChild = { readonly kind: 'request'; readonly id: number; readonly request: Request };
+
+export type FromChild =
+  | { readonly kind: 'ready'; readonly info: ServerInfo }
+  | { readonly kind: 'response'; readonly id: number; readonly ok: true; readonly value: Responses[Op] }
+  | { readonly kind: 'response'; readonly id: number; readonly ok: false; readonly error: string }
+  | { readonly kind: 'reached'; readonly armId: number; readonly counts: Counts }
+  | { readonly kind: 'fatal'; readonly error: string };

@@ -1,0 +1,83 @@
+import { KERNEL_N } from './jobs/kernel';
+
+export interface BenchOptions {
+  readonly mode: 'quick' | 'full';
+  readonly repetitions: number;
+  /** Scenario 1 (and Celery's throughput): tasks per repetition. */
+  readonly ioTasks: number;
+  readonly ioWarmupTasks: number;
+  /** Celery's scenario 1 size: smaller, as Celery is ~10x slower (it is a rate; the run would take minutes more). */
+  readonly celeryIoTasks: number;
+  /** Unconfirmed publishes in flight while enqueueing. */
+  readonly publishWindow: number;
+  readonly rpcCalls: number;
+  readonly rpcWarmupCalls: number;
+  readonly rpcThroughputCalls: number;
+  readonly rpcInFlight: number;
+  readonly cpuTasks: number;
+  readonly kernelN: number;
+  readonly isolationCalls: number;
+  readonly isolationWarmupCalls: number;
+  readonly celery: boolean;
+  /** Experiments: override Warren's CPU pool threads / the bench-cpu queue's prefetch (default: Warren's own defaults). */
+  readonly cpuThreads: number | undefined;
+  readonly cpuPrefetch: number | undefined;
+  /** Write V8 CPU profiles of the server children to bench/results/profiles. */
+  readonly profile: boolean;
+  readonly help: boolean;
+}
+
+export const USAGE = `npm run bench [-- options]
+
+  --quick          small sizes (5,000 tasks, 300 calls, 200 CPU tasks; Celery 3,000 tasks): under a minute
+  --reps N         repetitions of every figure (default and minimum 3)
+  --kernel-n N     the CPU kernel is fib(N) (default ${KERNEL_N})
+  --no-celery      skip the Celery columns even when python3-celery is installed
+  --cpu-threads N  experiment: Warren's CPU pool threads (default: Warren's default, the cores)
+  --cpu-prefetch N experiment: the bench-cpu queue's concurrency/prefetch (default: the threads)
+  --profile        node --cpu-prof on the server children; profiles and a top-self-time summary
+                   go to bench/results/profiles/
+  --help
+
+WARREN_BROKER_URL=amqp://... uses that broker instead of starting a throwaway RabbitMQ node.
+BENCH_PYTHON=/path/to/python3 picks the interpreter for Celery (default: python3, then /usr/bin/python3).`;
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const quick = argv.includes('--quick');
+  const optionalNumberAfter = (flag: string): number | undefined => (argv.includes(flag) ? numberAfter(flag, 0) : undefined);
+  const numberAfter = (flag: string, fallback: number): number => {
+    const index = argv.indexOf(flag);
+    if (index < 0) return fallback;
+    const value = Number(argv[index + 1]);
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag} needs a positive integer`);
+    return value;
+  };
+  const valued = ['--reps', '--kernel-n', '--cpu-threads', '--cpu-prefetch'];
+  const known = new Set([...valued, '--quick', '--no-celery', '--profile', '--help', '-h']);
+  argv.forEach((arg, index) => {
+    if (!known.has(arg) && !valued.includes(argv[index - 1] ?? '')) throw new Error(`unknown option ${arg}\n\n${USAGE}`);
+  });
+  const repetitions = numberAfter('--reps', 3);
+  if (repetitions < 3) throw new Error('--reps: at least 3 (each figure is a median of runs)');
+  return {
+    mode: quick ? 'quick' : 'full',
+    repetitions,
+    ioTasks: quick ? 5_000 : 50_000,
+    ioWarmupTasks: quick ? 500 : 2_000,
+    celeryIoTasks: quick ? 3_000 : 20_000,
+    publishWindow: 500,
+    rpcCalls: quick ? 300 : 2_000,
+    rpcWarmupCalls: quick ? 50 : 200,
+    rpcThroughputCalls: quick ? 2_000 : 20_000,
+    rpcInFlight: 100,
+    cpuTasks: quick ? 200 : 2_000,
+    kernelN: numberAfter('--kernel-n', KERNEL_N),
+    isolationCalls: quick ? 100 : 500,
+    isolationWarmupCalls: 20,
+    celery: !argv.includes('--no-celery'),
+    cpuThreads: optionalNumberAfter('--cpu-threads'),
+    cpuPrefetch: optionalNumberAfter('--cpu-prefetch'),
+    profile: argv.includes('--profile'),
+    help: argv.includes('--help') || argv.includes('-h'),
+  };
+}

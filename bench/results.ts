@@ -1,0 +1,127 @@
+import { median } from './stats';
+
+/** The columns of the report. `serial` is the CPU baseline: the kernel run serially in one thread. */
+export type SystemId = 'warren' | 'raw' | 'serial' | 'empty' | 'celery-prefork' | 'celery-threads';
+
+export const SYSTEM_LABELS: Readonly<Record<SystemId, string>> = {
+  warren: 'Warren',
+  raw: 'raw amqplib',
+  serial: 'serial, 1 thread',
+  empty: 'empty process, loader only',
+  'celery-prefork': 'Celery prefork',
+  'celery-threads': 'Celery threads',
+};
+
+export type FigureKey =
+  | 'io.tasksPerSec'
+  | 'io.serverCpuUs'
+  | 'io.clientCpuUs'
+  | 'rpc.p50Ms'
+  | 'rpc.p99Ms'
+  | 'rpc.callsPerSec'
+  | 'cpu.tasksPerSec'
+  | 'cpu.kernelMs'
+  | 'cpu.overheadMs'
+  | 'iso.idleP50Ms'
+  | 'iso.idleP99Ms'
+  | 'iso.satP50Ms'
+  | 'iso.satP99Ms'
+  | 'iso.p99Ratio'
+  | 'iso.hogP50Ms'
+  | 'iso.hogP99Ms'
+  | 'iso.hogP99Ratio'
+  | 'mem.idleMb'
+  | 'mem.loadMb'
+  | 'mem.floorMb';
+
+export interface FigureDef {
+  readonly key: FigureKey;
+  readonly label: string;
+  readonly unit: string;
+  readonly better: 'higher' | 'lower';
+  readonly digits: number;
+  /** The column Warren is compared with (ratio Warren / baseline). */
+  readonly baseline: SystemId | undefined;
+  /** For a row without a comparison: the system whose value is shown in the baseline column. */
+  readonly reference?: SystemId;
+}
+
+export const FIGURES: readonly FigureDef[] = [
+  { key: 'io.tasksPerSec', label: '1. I/O no-op throughput', unit: 'tasks/s', better: 'higher', digits: 0, baseline: 'raw' },
+  { key: 'io.serverCpuUs', label: '1. … server CPU time per task (all threads)', unit: 'µs', better: 'lower', digits: 1, baseline: 'raw' },
+  { key: 'io.clientCpuUs', label: '1. … caller CPU time per task (bench process)', unit: 'µs', better: 'lower', digits: 1, baseline: 'raw' },
+  { key: 'rpc.p50Ms', label: '2. RPC latency p50, 1 in flight', unit: 'ms', better: 'lower', digits: 3, baseline: 'raw' },
+  { key: 'rpc.p99Ms', label: '2. RPC latency p99, 1 in flight', unit: 'ms', better: 'lower', digits: 3, baseline: 'raw' },
+  { key: 'rpc.callsPerSec', label: '2. RPC throughput, 100 in flight', unit: 'calls/s', better: 'higher', digits: 0, baseline: 'raw' },
+  { key: 'cpu.tasksPerSec', label: '3. CPU throughput (baseline: serial, 1 thread; ratio = speedup)', unit: 'tasks/s', better: 'higher', digits: 1, baseline: 'serial' },
+  { key: 'cpu.kernelMs', label: '3. CPU kernel time per task (serial)', unit: 'ms', better: 'lower', digits: 3, baseline: undefined, reference: 'serial' },
+  { key: 'cpu.overheadMs', label: '3. CPU dispatch overhead per task', unit: 'ms', better: 'lower', digits: 3, baseline: undefined },
+  { key: 'iso.idleP50Ms', label: '4. I/O RPC p50, CPU queue idle', unit: 'ms', better: 'lower', digits: 3, baseline: 'raw' },
+  { key: 'iso.idleP99Ms', label: '4. I/O RPC p99, CPU queue idle', unit: 'ms', better: 'lower', digits: 3, baseline: 'raw' },
+  { key: 'iso.satP50Ms', label: '4. I/O RPC p50, CPU queue saturated', unit: 'ms', better: 'lower', digits: 3, baseline: 'raw' },
+  { key: 'iso.satP99Ms', label: '4. I/O RPC p99, CPU queue saturated', unit: 'ms', better: 'lower', digits: 3, baseline: 'raw' },
+  { key: 'iso.p99Ratio', label: '4. I/O p99 saturated / idle', unit: '×', better: 'lower', digits: 2, baseline: 'raw' },
+  { key: 'iso.hogP50Ms', label: '4. Machine floor: raw amqplib echo p50 while an unrelated process keeps as many threads busy as Warren has', unit: 'ms', better: 'lower', digits: 3, baseline: undefined, reference: 'raw' },
+  { key: 'iso.hogP99Ms', label: '4. Machine floor: raw amqplib echo p99, same', unit: 'ms', better: 'lower', digits: 3, baseline: undefined, reference: 'raw' },
+  { key: 'iso.hogP99Ratio', label: '4. Machine floor: raw amqplib p99 with the unrelated CPU load / idle', unit: '×', better: 'lower', digits: 2, baseline: undefined, reference: 'raw' },
+  { key: 'mem.idleMb', label: '5. Server RSS, idle', unit: 'MB', better: 'lower', digits: 1, baseline: 'raw' },
+  { key: 'mem.loadMb', label: '5. Server RSS, peak under scenario 1 load', unit: 'MB', better: 'lower', digits: 1, baseline: 'raw' },
+  { key: 'mem.floorMb', label: '5. RSS of an empty `node -r @swc-node/register` child (the loader floor under both)', unit: 'MB', better: 'lower', digits: 1, baseline: undefined, reference: 'empty' },
+];
+
+export type Samples = Partial<Record<FigureKey, Partial<Record<SystemId, number[]>>>>;
+export type Medians = Partial<Record<FigureKey, Partial<Record<SystemId, number>>>>;
+
+/** One value per figure, system and repetition; raw per-call data go to `details`. */
+export class ResultsCollector {
+  readonly samples: Samples = {};
+  readonly details: Array<{ system: SystemId; repetition: number; scenario: string; data: unknown }> = [];
+
+  add(key: FigureKey, system: SystemId, value: number): void {
+    const figure = (this.samples[key] ??= {});
+    (figure[system] ??= []).push(value);
+  }
+
+  detail(system: SystemId, repetition: number, scenario: string, data: unknown): void {
+    this.details.push({ system, repetition, scenario, data });
+  }
+
+  medians(): Medians {
+    const out: Medians = {};
+    for (const [key, bySystem] of Object.entries(this.samples) as Array<[FigureKey, Partial<Record<SystemId, number[]>>]>) {
+      const row: Partial<Record<SystemId, number>> = {};
+      for (const [system, values] of Object.entries(bySystem) as Array<[SystemId, number[]]>) row[system] = median(values);
+      out[key] = row;
+    }
+    return out;
+  }
+}
+
+/** Warren / baseline of the medians, or undefined when a side is missing. */
+export function ratioOf(medians: Medians, figure: FigureDef): number | undefined {
+  const row = medians[figure.key];
+  const warren = row?.warren;
+  const baseline = figure.baseline ? row?.[figure.baseline] : undefined;
+  if (warren === undefined || baseline === undefined || baseline === 0) return undefined;
+  return warren / baseline;
+}
+
+export interface TargetCheck {
+  readonly name: string;
+  readonly value: number | undefined;
+  readonly goal: string;
+  readonly met: boolean | undefined;
+}
+
+/** The lead's targets, checked against the medians. */
+export function checkTargets(medians: Medians): TargetCheck[] {
+  const get = (key: FigureKey, system: SystemId): number | undefined => medians[key]?.[system];
+  const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : a / b);
+  const check = (name: string, value: number | undefined, goal: string, ok: (v: number) => boolean): TargetCheck => ({ name, value, goal, met: value === undefined ? undefined : ok(value) });
+  return [
+    check('I/O no-op throughput, Warren / raw amqplib', ratio(get('io.tasksPerSec', 'warren'), get('io.tasksPerSec', 'raw')), '≥ 0.80', (v) => v >= 0.8),
+    check('RPC p50, Warren / raw amqplib', ratio(get('rpc.p50Ms', 'warren'), get('rpc.p50Ms', 'raw')), '≤ 1.30', (v) => v <= 1.3),
+    check('CPU speedup, Warren vs serial', ratio(get('cpu.tasksPerSec', 'warren'), get('cpu.tasksPerSec', 'serial')), '≥ 1.80', (v) => v >= 1.8),
+    check('Warren I/O p99 saturated / idle', get('iso.p99Ratio', 'warren'), '≤ 2.00', (v) => v <= 2),
+  ];
+}

@@ -1,0 +1,62 @@
+/**
+ * Child process: a Warren runtime serving bench/jobs on the broker and namespace the bench
+ * process gives it (BENCH_BROKER_URL, BENCH_NAMESPACE). Counts `task` events for the bench.
+ */
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadConfig, Runtime } from '../../src';
+import { buildTopology, TopologyNames } from '../../src/topology/topology';
+import type { QueueKind } from '../ipc';
+import { ChildControl } from './child-control';
+
+const CONFIG_FILE = path.join(__dirname, '..', 'bench.config.ts');
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const url = requiredEnv('BENCH_BROKER_URL');
+  const namespace = requiredEnv('BENCH_NAMESPACE');
+  const loaded = loadConfig(CONFIG_FILE, { env: {} });
+  // Experiments only (bench --cpu-threads / --cpu-prefetch): the defaults are what is measured.
+  const threads = positiveEnv('BENCH_CPU_THREADS') ?? loaded.pools.cpu.threads;
+  const cpuPrefetch = positiveEnv('BENCH_CPU_PREFETCH');
+  const config = {
+    ...loaded,
+    broker: { ...loaded.broker, url, namespace },
+    pools: { ...loaded.pools, cpu: { ...loaded.pools.cpu, threads } },
+    queues: cpuPrefetch === undefined ? loaded.queues : { ...loaded.queues, 'bench-cpu': { concurrency: cpuPrefetch } },
+  };
+  const runtime = await Runtime.start({ config });
+  const control = new ChildControl({ stop: () => runtime.stop() });
+  const queueKind = new Map<string, QueueKind>(runtime.plans.map((plan) => [plan.queue.name, plan.pool]));
+  runtime.on('task', (event) => control.completed(queueKind.get(event.queue) ?? 'io', event.outcome === 'succeeded'));
+  runtime.on('connectionLost', (error) => {
+    control.fatal(error);
+    process.exit(1);
+  });
+  const prefetchOf = (pool: QueueKind): number => runtime.plans.find((plan) => plan.pool === pool)?.prefetch ?? 0;
+  const topology = buildTopology(runtime.registry.queues(), new TopologyNames(namespace), config.broker.delayTiersMs);
+  control.ready({
+    system: 'warren',
+    pid: process.pid,
+    prefetch: { io: prefetchOf('io'), cpu: prefetchOf('cpu') },
+    threads: config.pools.cpu.threads,
+    startupMs: performance.now() - started,
+    declared: { queues: topology.queues.map((queue) => queue.name), exchanges: topology.exchanges.map((exchange) => exchange.name) },
+  });
+}
+
+function positiveEnv(name: string): number | undefined {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: this file is started by bench/run.ts`);
+  return value;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`warren bench server failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -123,7 +123,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       opened.transport = transport;
       await transport.declare(buildTopology(registry.queues(), names, config.broker.delayTiersMs));
 
-      const io = new IoPool(instances, config.pools.io.concurrency);
+      // The I/O pool runs what its queues' prefetch windows let in: its capacity is their sum.
+      const ioCapacity = plans.filter((plan) => plan.pool === 'io').reduce((sum, plan) => sum + plan.prefetch, 0);
+      const io = new IoPool(instances, ioCapacity);
       opened.pools.push(io);
       let cpu: CpuPool | undefined;
       if (plans.some((plan) => plan.pool === 'cpu')) {

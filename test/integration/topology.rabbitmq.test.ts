@@ -54,8 +54,8 @@ describe('topology on RabbitMQ, checked through the broker', { skip: node ? fals
         {
           [`${namespace}.fx-io`]: 8,
           [`${namespace}.fx-retry`]: 16,
-          [`${namespace}.fx-cpu`]: 2,
-          [`${namespace}.fx-cpu-retry`]: 2,
+          [`${namespace}.fx-cpu`]: 4,
+          [`${namespace}.fx-cpu-retry`]: 4,
           [`${namespace}.control.${runtime.id}`]: 16,
         },
         'prefetch follows each queue: the config override, else the pool capacity',

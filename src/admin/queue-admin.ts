@@ -76,6 +76,8 @@ export class QueueAdmin {
       return held.map(describeDeadLetter);
     } finally {
       for (const delivery of held) delivery.nack(true);
+      // Wait until they are back: whoever counts the queue next must see them.
+      if (held.length > 0) await this.transport.queueInfo(this.names.deadLetterQueue(queue)).catch(() => undefined);
     }
   }
 

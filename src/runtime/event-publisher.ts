@@ -4,6 +4,9 @@ import type { TopologyNames, Topology } from '../topology/topology';
 import type { Transport } from '../transport/transport';
 import type { TaskEvent, TaskStartedEvent } from './task-event';
 
+/** How long events of a kind nobody listens to are dropped before the broker is asked again. */
+const UNHEARD_BACKOFF_MS = 2_000;
+
 /** Pure: the topic exchange lifecycle events go to. Nothing is bound to it unless someone listens. */
 export function buildEventsTopology(names: TopologyNames): Topology {
   return { exchanges: [{ name: names.eventsExchange, type: 'topic', durable: true }], queues: [], bindings: [] };
@@ -12,12 +15,16 @@ export function buildEventsTopology(names: TopologyNames): Topology {
 /**
  * Publishes task lifecycle events to `<ns>.events`, batched: every `intervalMs`, one message per
  * kind with routing key `task.<kind>` (`task.started`, `task.succeeded`, `task.retried`,
- * `task.failed`, `task.rejected`) and a JSON array of events as body. Bind `task.*` or `task.failed` to listen. Batching keeps it cheap when nobody
- * does: a few small messages a second whatever the task rate, and none when idle.
+ * `task.failed`, `task.rejected`) and a JSON array of events as body. Bind `task.*` or
+ * `task.failed` to listen. Batching keeps it cheap: a few small messages a second whatever the
+ * task rate; and when the broker says nobody listens to a kind, its events are not even
+ * serialized for the next two seconds.
  */
 export class EventPublisher {
   private batch = new Map<string, Array<TaskEvent | TaskStartedEvent>>();
   private timer: NodeJS.Timeout | undefined;
+  /** Per kind: until when (epoch ms) nobody is known to listen, so its events are not even collected. */
+  private readonly unheardUntil = new Map<string, number>();
 
   constructor(
     private readonly transport: Transport,
@@ -33,6 +40,8 @@ export class EventPublisher {
 
   add(event: TaskEvent | TaskStartedEvent): void {
     const kind = 'outcome' in event ? event.outcome : 'started';
+    const unheard = this.unheardUntil.get(kind);
+    if (unheard !== undefined && Date.now() < unheard) return;
     const list = this.batch.get(kind);
     if (list) list.push(event);
     else this.batch.set(kind, [event]);
@@ -46,15 +55,24 @@ export class EventPublisher {
     const batch = this.batch;
     this.batch = new Map();
     await Promise.all(
-      [...batch].map(([outcome, events]) =>
-        this.transport
-          .publish(this.names.eventsExchange, `task.${outcome}`, Buffer.from(JSON.stringify({ runtime: this.runtimeId, events })), {
-            contentType: JSON_CONTENT_TYPE,
-            timestamp: Math.floor(Date.now() / 1000),
-            persistent: false,
-          })
-          .catch((error: unknown) => this.logger.debug({ err: error }, 'lifecycle events not published')),
-      ),
+      [...batch].map(async ([kind, events]) => {
+        try {
+          // mandatory: the broker says when no queue is bound for this kind. Then its events are
+          // not collected for a few seconds, after which the next batch asks again: a listener
+          // that binds hears within that time, and nobody listening costs next to nothing.
+          const outcome = await this.transport.publish(
+            this.names.eventsExchange,
+            `task.${kind}`,
+            Buffer.from(JSON.stringify({ runtime: this.runtimeId, events })),
+            { messageId: `events-${this.runtimeId}-${kind}-${Date.now()}`, contentType: JSON_CONTENT_TYPE, timestamp: Math.floor(Date.now() / 1000), persistent: false },
+            { mandatory: true },
+          );
+          if (outcome === 'unroutable') this.unheardUntil.set(kind, Date.now() + UNHEARD_BACKOFF_MS);
+          else this.unheardUntil.delete(kind);
+        } catch (error) {
+          this.logger.debug({ err: error }, 'lifecycle events not published');
+        }
+      }),
     );
   }
 }

@@ -137,7 +137,10 @@ export class AmqpTransport implements Transport {
   }
 
   async queueInfo(queue: string): Promise<QueueInfo | undefined> {
-    // A passive declare of a missing queue closes its channel: use a throwaway one.
+    // A passive declare of a missing queue closes its channel: use a throwaway one. Before it, a
+    // round trip on the channel that browses messages, so its nacks (messages put back) are
+    // processed before the count is read.
+    if (this.adminChannel) await (await this.adminChannel).prefetch(0).catch(() => {}); // basic.qos: a harmless round trip
     const channel = await (await this.waitForConnection(Date.now() + (this.options.publishTimeoutMs ?? 10_000))).createChannel();
     channel.on('error', () => {});
     try {

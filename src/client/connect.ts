@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CONFIG_FILES, loadConfig } from '../config/load-config';
+import { nonEmpty } from '../config/resolve-config';
 import type { ResolvedConfig } from '../config/resolved-config';
 import { createLogger, type Logger } from '../logging/logger';
 import { TopologyNames } from '../topology/topology';
@@ -37,8 +38,4 @@ function clientConfig(options: ConnectOptions): ResolvedConfig | undefined {
   if (typeof options.config === 'string') return loadConfig(options.config);
   const present = DEFAULT_CONFIG_FILES.some((name) => fs.existsSync(path.join(process.cwd(), name)));
   return present ? loadConfig() : undefined;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value && value.trim() !== '' ? value.trim() : undefined;
 }

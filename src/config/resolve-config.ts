@@ -136,6 +136,7 @@ function namespace(value: string | undefined): string | undefined {
   return name;
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
+/** An environment variable's value, or undefined when it is unset or blank. */
+export function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

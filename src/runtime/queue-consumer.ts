@@ -36,9 +36,9 @@ interface InFlight {
 }
 
 /**
- * Serves one queue. For each delivery: count redeliveries (a crash loop ends in the DLQ), decode,
- * dispatch by task name to the queue's pool, then reply and acknowledge, schedule a retry, or
- * dead-letter with the reason. The original is acknowledged only once what replaces it is safe.
+ * Serves one queue. For each delivery: decode, count it if it was redelivered (a crash loop ends in
+ * the DLQ), dispatch by task name to the queue's pool, then reply and acknowledge, schedule a
+ * retry, or dead-letter with the reason. The original is acknowledged only once what replaces it is safe.
  */
 export class QueueConsumer {
   private subscription: Subscription | undefined;

@@ -7,7 +7,7 @@ import type { Delivery, MessageProperties, PublishOptions, PublishOutcome, Queue
 /** One "connection" to the embedded broker: closing it requeues what its consumers held, as RabbitMQ does. */
 export class MemoryTransport implements Transport {
   readonly description: string;
-  private readonly consumers: Array<{ queue: string; consumer: MemoryConsumer; remove: () => void }> = [];
+  private readonly consumers: Array<{ queue: string; consumer: MemoryConsumer; remove: () => void; holder?: boolean }> = [];
   private replyAddress: string | undefined;
   private closed = false;
 
@@ -70,7 +70,13 @@ export class MemoryTransport implements Transport {
     const holder: MemoryConsumer = { prefetch: 0, unacked: new Set(), deliver: () => {} };
     const message = this.broker.take(queue, holder);
     if (!message) return undefined;
-    this.consumers.push({ queue, consumer: holder, remove: () => {} });
+    // Holders whose message was settled have nothing left to requeue on close: drop them, so
+    // browsing again and again does not grow this list.
+    for (let i = this.consumers.length - 1; i >= 0; i--) {
+      const entry = this.consumers[i] as (typeof this.consumers)[number];
+      if (entry.holder && entry.consumer.unacked.size === 0) this.consumers.splice(i, 1);
+    }
+    this.consumers.push({ queue, consumer: holder, remove: () => {}, holder: true });
     return this.toDelivery(queue, holder, message);
   }
 

@@ -1,3 +1,4 @@
+import Denque from 'denque';
 import { TopologyMismatchError } from '../errors';
 import type { BindingDeclaration, ExchangeDeclaration, QueueDeclaration } from '../topology/topology';
 import type { MessageProperties, PublishOutcome } from './transport';
@@ -20,7 +21,8 @@ export interface MemoryConsumer {
 
 interface MemoryQueue {
   readonly declaration: QueueDeclaration;
-  readonly messages: StoredMessage[];
+  /** Ready messages, oldest first. A deque: `Array.shift` copies a long array, so a backlog made dispatch quadratic. */
+  readonly messages: Denque<StoredMessage>;
   readonly consumers: MemoryConsumer[];
   nextConsumer: number;
 }
@@ -54,7 +56,7 @@ export class MemoryBroker {
   declareQueue(declaration: QueueDeclaration): void {
     const existing = this.queues.get(declaration.name);
     if (!existing) {
-      this.queues.set(declaration.name, { declaration, messages: [], consumers: [], nextConsumer: 0 });
+      this.queues.set(declaration.name, { declaration, messages: new Denque(), consumers: [], nextConsumer: 0 });
       return;
     }
     const difference = describeDifference(existing.declaration, declaration);
@@ -160,8 +162,10 @@ export class MemoryBroker {
   purge(name: string): number {
     const queue = this.queues.get(name);
     if (!queue) throw new Error(`NOT_FOUND - no queue '${name}'`);
-    for (const message of queue.messages) clearTimeout(message.expiry);
-    return queue.messages.splice(0).length;
+    const purged = queue.messages.toArray();
+    queue.messages.clear();
+    for (const message of purged) clearTimeout(message.expiry);
+    return purged.length;
   }
 
   private enqueue(queue: MemoryQueue, message: StoredMessage): void {
@@ -174,9 +178,10 @@ export class MemoryBroker {
 
   /** A message whose TTL passed while it waited leaves through the queue's dead-letter exchange. */
   private expire(queue: MemoryQueue, message: StoredMessage): void {
-    const index = queue.messages.indexOf(message);
+    // One TTL per queue: what expires is almost always the oldest message.
+    const index = indexOf(queue.messages, message);
     if (index < 0) return;
-    queue.messages.splice(index, 1);
+    queue.messages.removeOne(index);
     this.deadLetter(queue, message, 'expired');
   }
 
@@ -223,6 +228,11 @@ export class MemoryBroker {
     }
     return undefined;
   }
+}
+
+function indexOf<T>(items: Denque<T>, item: T): number {
+  for (let i = 0; i < items.length; i++) if (items.peekAt(i) === item) return i;
+  return -1;
 }
 
 /** Routing as RabbitMQ does it for the exchange types Warren declares. */

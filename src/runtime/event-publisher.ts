@@ -38,10 +38,15 @@ export class EventPublisher {
     await this.transport.declare(buildEventsTopology(this.names));
   }
 
+  /** False while nobody is known to listen to this kind: its events need not even be built. */
+  wants(kind: string): boolean {
+    const unheard = this.unheardUntil.get(kind);
+    return unheard === undefined || Date.now() >= unheard;
+  }
+
   add(event: TaskEvent | TaskStartedEvent): void {
     const kind = 'outcome' in event ? event.outcome : 'started';
-    const unheard = this.unheardUntil.get(kind);
-    if (unheard !== undefined && Date.now() < unheard) return;
+    if (!this.wants(kind)) return;
     const list = this.batch.get(kind);
     if (list) list.push(event);
     else this.batch.set(kind, [event]);

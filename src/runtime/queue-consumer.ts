@@ -14,6 +14,7 @@ import { validateWith } from '../validation/standard-schema';
 import type { QueuePlan } from './queue-plan';
 import type { Republisher } from './republisher';
 import type { TaskEvent, TaskStartedEvent } from './task-event';
+import type { RunningTask } from './task-tracker';
 
 export interface QueueConsumerDeps {
   readonly plan: QueuePlan;
@@ -25,14 +26,19 @@ export interface QueueConsumerDeps {
   readonly maxRedeliveries: number;
   readonly delayTiersMs: readonly number[];
   readonly logger: Logger;
+  /** Whether anyone listens for `started`: most of the time nobody does, and the event is not even built. */
+  readonly wantsStarted: () => boolean;
   readonly onStarted: (event: TaskStartedEvent) => void;
   readonly onTask: (event: TaskEvent) => void;
 }
 
 interface InFlight {
   readonly delivery: Delivery;
+  /** performance.now() at receipt. */
   readonly started: number;
   settled: boolean;
+  /** Set once the request is decoded and about to run: what `client.status` reports as running. */
+  request: TaskRequest | undefined;
 }
 
 /**
@@ -68,6 +74,14 @@ export class QueueConsumer {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** The task with this id, if it is running here now. */
+  findRunning(taskId: string): RunningTask | undefined {
+    for (const entry of this.inFlight) {
+      if (entry.request?.id === taskId) return { task: entry.request.task, attempt: entry.request.attempt, startedAt: Date.now() - (performance.now() - entry.started) };
+    }
+    return undefined;
+  }
+
   /** Gives what is still running back to the broker for another runtime; returns how many. */
   requeueInFlight(): number {
     let count = 0;
@@ -80,7 +94,7 @@ export class QueueConsumer {
   }
 
   private async handle(delivery: Delivery): Promise<void> {
-    const entry: InFlight = { delivery, started: performance.now(), settled: false };
+    const entry: InFlight = { delivery, started: performance.now(), settled: false, request: undefined };
     this.inFlight.add(entry);
     try {
       await this.process(entry);
@@ -115,7 +129,8 @@ export class QueueConsumer {
       args = checked.value as unknown[];
     }
 
-    this.deps.onStarted({ taskId: request.id, task: request.task, queue: plan.queue.name, pool: plan.pool, attempt: request.attempt, at: Date.now() });
+    entry.request = request;
+    if (this.deps.wantsStarted()) this.deps.onStarted({ taskId: request.id, task: request.task, queue: plan.queue.name, pool: plan.pool, attempt: request.attempt, at: Date.now() });
     const result = await this.deps.pool.run({ taskId: request.id, attempt: request.attempt, definition, args, traceparent: request.trace?.traceparent });
     if (entry.settled) return; // requeued by a shutdown that could not wait any longer
     if (result.outcome.ok) return this.succeed(entry, request, result);
@@ -203,6 +218,7 @@ export class QueueConsumer {
     const headers = entry.delivery.properties.headers;
     const publishedAt = positiveInteger(headers?.[HEADERS.publishedAt]);
     const durationMs = performance.now() - entry.started;
+    const at = Date.now();
     // One object of one shape, with no conditional spreads: this runs once per task.
     const event: TaskEvent = {
       taskId: request.id,
@@ -210,8 +226,9 @@ export class QueueConsumer {
       queue: plan.queue.name,
       pool: plan.pool,
       outcome,
+      at,
       durationMs,
-      waitMs: publishedAt === undefined ? undefined : Math.max(0, Date.now() - durationMs - publishedAt),
+      waitMs: publishedAt === undefined ? undefined : Math.max(0, at - durationMs - publishedAt),
       threadId,
       attempt: request.attempt,
       error,

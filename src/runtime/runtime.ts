@@ -18,7 +18,7 @@ import type { Transport } from '../transport/transport';
 import { QueueAdmin } from '../admin/queue-admin';
 import { ControlResponder } from './control-responder';
 import { EventPublisher } from './event-publisher';
-import { TaskTracker } from './task-tracker';
+import { TaskTracker, type RunningTask } from './task-tracker';
 import { formatBanner } from './banner';
 import { QueueConsumer } from './queue-consumer';
 import { planQueues, type QueuePlan } from './queue-plan';
@@ -67,7 +67,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly consumers: readonly QueueConsumer[];
   /** Depths, dead letters, replay and purge of this runtime's queues, over its own connection. */
   readonly admin: QueueAdmin;
-  private readonly tracker = new TaskTracker(this.id);
+  private readonly tracker = new TaskTracker(this.id, (taskId) => this.findRunning(taskId));
   private readonly control: ControlResponder;
   private readonly events: EventPublisher;
 
@@ -97,6 +97,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           maxRedeliveries: config.maxRedeliveries,
           delayTiersMs: config.broker.delayTiersMs,
           logger,
+          wantsStarted: () => this.events.wants('started') || this.listenerCount('started') > 0,
           onStarted: (event) => this.started(event),
           onTask: (event) => this.record(event),
         }),
@@ -171,7 +172,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   private started(event: TaskStartedEvent): void {
-    this.tracker.started(event.taskId, event.task, event.attempt);
     this.events.add(event);
     if (this.listenerCount('started') > 0) this.emit('started', event);
   }
@@ -185,6 +185,14 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       if (this.recentFailures.length > 50) this.recentFailures.pop();
     }
     this.emit('task', event);
+  }
+
+  private findRunning(taskId: string): RunningTask | undefined {
+    for (const consumer of this.consumers) {
+      const running = consumer.findRunning(taskId);
+      if (running) return running;
+    }
+    return undefined;
   }
 
   /** The `[tasks]` banner for this runtime. */

@@ -12,6 +12,8 @@ export interface TaskEvent {
    * rejected (never run: bad input or poison, dead-lettered).
    */
   readonly outcome: 'succeeded' | 'retried' | 'failed' | 'rejected';
+  /** When it was settled here (epoch ms). */
+  readonly at: number;
   /** From receipt to settlement, in this runtime. */
   readonly durationMs: number;
   /** From the caller's publish to receipt here (waiting in the queue, and in delay tiers for retries). */

@@ -4,57 +4,52 @@ import type { TaskStatus } from './task-status';
 
 const OUTCOME_STATE = { succeeded: 'succeeded', retried: 'retrying', failed: 'failed', rejected: 'dead-lettered' } as const;
 
-interface Known {
-  readonly state: TaskStatus['state'];
+/** A task running in this runtime now, as its queue consumer holds it. */
+export interface RunningTask {
   readonly task: string;
   readonly attempt: number;
-  /** Epoch ms; turned into text only when someone asks. */
-  readonly since: number;
-  readonly nextAttemptAt?: number;
-  readonly error?: { readonly name: string; readonly message: string };
+  /** Epoch ms. */
+  readonly startedAt: number;
 }
 
 /**
- * What this runtime knows of the tasks it has seen, the latest 10 000 to 20 000 of them: enough to
- * answer `client.status(id)` for recent tasks without a result store. Cheap on the hot path.
+ * What this runtime knows of the tasks it has seen: those running now (asked of the consumers,
+ * which hold them anyway) and the latest 10 000 to 20 000 that finished. Enough to answer
+ * `client.status(id)` for recent tasks without a result store, at one map write per task: the
+ * task's own event is what is kept, so nothing more is allocated for it.
  */
 export class TaskTracker {
-  private readonly tasks: RecentMap<string, Known>;
+  private readonly finishedTasks: RecentMap<string, TaskEvent>;
 
   constructor(
     private readonly runtimeId: string,
+    private readonly findRunning: (taskId: string) => RunningTask | undefined,
     capacity = 10_000,
   ) {
-    this.tasks = new RecentMap(capacity);
-  }
-
-  started(taskId: string, task: string, attempt: number): void {
-    this.tasks.set(taskId, { state: 'running', task, attempt, since: Date.now() });
+    this.finishedTasks = new RecentMap(capacity);
   }
 
   finished(event: TaskEvent): void {
-    this.tasks.set(event.taskId, {
-      state: OUTCOME_STATE[event.outcome],
-      task: event.task,
-      attempt: event.attempt,
-      since: Date.now(),
-      nextAttemptAt: event.nextAttemptAt,
-      error: event.error && event.outcome !== 'succeeded' ? { name: event.error.name, message: event.error.message } : undefined,
-    });
+    this.finishedTasks.set(event.taskId, event);
   }
 
   get(taskId: string): TaskStatus | undefined {
-    const known = this.tasks.get(taskId);
-    if (!known) return undefined;
+    const running = this.findRunning(taskId);
+    if (running) {
+      return { taskId, state: 'running', task: running.task, runtime: this.runtimeId, attempt: running.attempt, since: new Date(running.startedAt).toISOString() };
+    }
+    const event = this.finishedTasks.get(taskId);
+    if (!event) return undefined;
+    const failed = event.outcome !== 'succeeded' && event.error;
     return {
       taskId,
-      state: known.state,
-      task: known.task,
+      state: OUTCOME_STATE[event.outcome],
+      task: event.task,
       runtime: this.runtimeId,
-      attempt: known.attempt,
-      since: new Date(known.since).toISOString(),
-      ...(known.nextAttemptAt ? { nextAttemptAt: new Date(known.nextAttemptAt).toISOString() } : {}),
-      ...(known.error ? { error: known.error } : {}),
+      attempt: event.attempt,
+      since: new Date(event.at).toISOString(),
+      ...(event.nextAttemptAt ? { nextAttemptAt: new Date(event.nextAttemptAt).toISOString() } : {}),
+      ...(failed ? { error: { name: failed.name, message: failed.message } } : {}),
     };
   }
 }

@@ -79,13 +79,10 @@ export function currentTask(): TaskContext {
  * soft limit. The clock is this thread's: a CPU task that never yields cannot see it, and its
  * hard limit is what stops it.
  */
-export async function runAsTask<T>(run: RunInfo, work: () => Promise<T>): Promise<T> {
+export function runAsTask<T>(run: RunInfo, work: () => Promise<T>): Promise<T> {
   const context = new RunContext(run);
   const limit = run.softTimeLimitMs;
-  const deadline = limit === undefined ? undefined : deadlines.schedule(limit, () => context.expire(limit));
-  try {
-    return await storage.run(context, work);
-  } finally {
-    deadline?.cancel();
-  }
+  if (limit === undefined) return storage.run(context, work);
+  const deadline = deadlines.schedule(limit, () => context.expire(limit));
+  return storage.run(context, work).finally(() => deadline.cancel());
 }

@@ -1,4 +1,4 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
+import { context, propagation, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import { formatTraceparent, newTraceParent, parseTraceparent } from './traceparent';
 
 /**
@@ -6,30 +6,46 @@ import { formatTraceparent, newTraceParent, parseTraceparent } from './tracepare
  * one (through whatever propagator the application's SDK installed), otherwise a fresh trace, so
  * every task's logs can still be joined across caller, runtime and worker thread.
  */
-export function outgoingTraceHeaders(spanSeed?: string): Record<string, string> {
+export function outgoingTraceHeaders(taskId?: string): Record<string, string> {
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
   if (!carrier.traceparent) {
     const active = trace.getSpanContext(context.active());
-    const parent = active && trace.isSpanContextValid(active) ? { traceId: active.traceId, spanId: active.spanId, flags: active.traceFlags } : newTraceParent(spanSeed);
+    const parent = active && trace.isSpanContextValid(active) ? { traceId: active.traceId, spanId: active.spanId, flags: active.traceFlags } : newTraceParent(taskId);
     carrier.traceparent = formatTraceparent(parent);
   }
   return carrier;
 }
 
+/** What the API hands out while no SDK has registered a tracer provider. */
+const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
+
 /**
- * Runs a task inside a CONSUMER span that continues the caller's trace. With no OpenTelemetry SDK
- * registered the span is a no-op and costs next to nothing; with one, the task's own spans (and
- * instrumented libraries it calls) join the caller's trace.
+ * Whether an OpenTelemetry SDK is in this process: a tracer provider, or at least a propagator.
+ * Asked per task, so one registered after the runtime started still counts.
  */
-export function runInTrace<T>(task: string, traceparent: string | undefined, attributes: Attributes, work: () => Promise<T>): Promise<T> {
+export function tracingActive(): boolean {
+  const provider = trace.getTracerProvider();
+  if (!(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_TRACER_PROVIDER) return true;
+  return propagation.fields().length > 0;
+}
+
+/**
+ * Runs a task inside a CONSUMER span that continues the caller's trace, so the task's own spans
+ * (and instrumented libraries it calls) join it. With no OpenTelemetry SDK in the process there
+ * is nothing to record or propagate, and the task runs as it is: the span, its context and its
+ * attributes were a tenth of a no-op task's cost. The caller's `traceparent` still reaches the
+ * task (`currentTask().traceparent`) and its events either way.
+ */
+export function runInTrace<T>(task: string, traceparent: string | undefined, attributes: () => Attributes, work: () => Promise<T>): Promise<T> {
+  if (!tracingActive()) return work();
   let parent = propagation.extract(ROOT_CONTEXT, traceparent ? { traceparent } : {});
   const parsed = parseTraceparent(traceparent);
   if (!trace.getSpanContext(parent) && parsed) {
     // No propagator installed (no SDK): read the W3C header ourselves.
     parent = trace.setSpanContext(ROOT_CONTEXT, { traceId: parsed.traceId, spanId: parsed.spanId, traceFlags: parsed.flags, isRemote: true });
   }
-  return trace.getTracer('warren').startActiveSpan(`${task} process`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
+  return trace.getTracer('warren').startActiveSpan(`${task} process`, { kind: SpanKind.CONSUMER, attributes: attributes() }, parent, async (span) => {
     try {
       const result = await work();
       span.setStatus({ code: SpanStatusCode.OK });

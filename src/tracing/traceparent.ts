@@ -7,15 +7,18 @@ export interface TraceParent {
   readonly flags: number;
 }
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+/** `00-` + 32 hex + `-` + 16 hex + `-` + 2 hex. */
+const TRACEPARENT_LENGTH = 55;
 
 /** Parses a `traceparent` header; anything malformed (or all-zero ids) is no trace context. */
 export function parseTraceparent(value: unknown): TraceParent | undefined {
-  const match = typeof value === 'string' ? TRACEPARENT.exec(value.trim()) : null;
-  if (!match) return undefined;
-  const [, traceId, spanId, flags] = match as unknown as [string, string, string, string];
-  if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
-  return { traceId, spanId, flags: Number.parseInt(flags, 16) };
+  if (typeof value !== 'string') return undefined;
+  const header = value.trim();
+  // Checked character by character: this runs once per task, where a regex and its captures allocated.
+  if (header.length !== TRACEPARENT_LENGTH || !header.startsWith('00-') || header[35] !== '-' || header[52] !== '-') return undefined;
+  if (!isLowerHex(header, 3, 35) || !isLowerHex(header, 36, 52) || !isLowerHex(header, 53, 55)) return undefined;
+  if (isZeros(header, 3, 35) || isZeros(header, 36, 52)) return undefined;
+  return { traceId: header.slice(3, 35), spanId: header.slice(36, 52), flags: Number.parseInt(header.slice(53), 16) };
 }
 
 export function formatTraceparent({ traceId, spanId, flags }: TraceParent): string {
@@ -23,12 +26,25 @@ export function formatTraceparent({ traceId, spanId, flags }: TraceParent): stri
 }
 
 /**
- * A new trace, sampled, for a call made outside any trace. `spanSeed` is a random UUID the caller
- * already has (the task id): its first 16 hex digits make the span id, saving a second draw.
+ * A new trace, sampled, for a call made outside any trace. `taskId` is the random UUID the call
+ * already has: its 32 hex digits (122 random bits) make the trace id and its first 16 the span
+ * id, so no second random draw is needed, and a task's trace id is its id without the dashes.
  */
-export function newTraceParent(spanSeed: string = randomUUID()): TraceParent {
-  // randomUUID draws from a cached entropy pool; randomBytes makes a call into the system per use.
-  // Dashes removed, its 32 hex digits are as random as a trace id needs (122 bits).
-  const traceId = randomUUID().replaceAll('-', '');
-  return { traceId, spanId: spanSeed.slice(0, 8) + spanSeed.slice(9, 13) + spanSeed.slice(14, 18), flags: 1 };
+export function newTraceParent(taskId: string = randomUUID()): TraceParent {
+  const hex = taskId.replaceAll('-', '');
+  if (hex.length !== 32 || !isLowerHex(hex, 0, 32)) return newTraceParent(randomUUID()); // a caller-chosen id that is not a UUID
+  return { traceId: hex, spanId: hex.slice(0, 16), flags: 1 };
+}
+
+function isLowerHex(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 102))) return false;
+  }
+  return true;
+}
+
+function isZeros(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) !== 48) return false;
+  return true;
 }

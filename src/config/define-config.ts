@@ -33,7 +33,8 @@ export interface WarrenConfig {
       maxOldGenerationSizeMb?: number;
       /**
        * How much lower (Linux nice) worker threads are scheduled than the main thread, so I/O
-       * tasks, acks and replies come first when cores are short. Default 10; 0 turns it off.
+       * tasks, acks and replies come first when cores are short. Default 19, the lowest: an idle
+       * machine still gives CPU work every core, a busy one serves I/O first. 0 turns it off.
        */
       niceness?: number;
     };

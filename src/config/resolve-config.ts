@@ -115,7 +115,7 @@ export function resolveConfig(
       cpu: {
         threads: config.pools?.cpu?.threads ?? os.availableParallelism(),
         maxOldGenerationSizeMb: config.pools?.cpu?.maxOldGenerationSizeMb,
-        niceness: config.pools?.cpu?.niceness ?? 10,
+        niceness: config.pools?.cpu?.niceness ?? 19,
       },
       io: { concurrency: config.pools?.io?.concurrency ?? 32 },
     },

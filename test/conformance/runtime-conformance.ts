@@ -151,7 +151,7 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
     test('CPU worker threads run at a lower scheduling priority than the main thread', TEST_TIMEOUT, async () => {
       const main = await stack.client.proxy(IoJobs).nice();
       const worker = await stack.client.proxy(CpuJobs).nice();
-      assert.equal(worker - main, Math.min(10, 19 - main), `worker nice ${worker}, main thread nice ${main}`);
+      assert.equal(worker, 19, `worker nice ${worker}, main thread nice ${main}: by default workers run at the lowest priority`);
     });
 
     test('the I/O queue keeps answering while the CPU queue is saturated', TEST_TIMEOUT, async () => {

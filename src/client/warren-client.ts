@@ -75,14 +75,10 @@ export class WarrenClient {
     const taskId = randomUUID();
     const timeoutMs = options.timeoutMs ?? this.options.rpcTimeoutMs;
     const reply = this.pending.add(taskId, task, timeoutMs);
-    // The reply can beat the publisher confirm: a failure that arrives while we still await the
-    // publish must not count as an unhandled rejection. The caller still receives it below.
-    reply.catch(() => {});
-    try {
-      await this.publish(task, taskId, args, replyTo, options);
-    } catch (error) {
-      this.pending.fail(taskId, error as Error);
-    }
+    // The call is answered by its reply, which can beat the publisher confirm: a reply proves the
+    // broker routed the task, so waiting on for the confirm would only add latency. A publish that
+    // fails (unroutable, nacked, connection lost) before any reply fails the call.
+    this.publish(task, taskId, args, replyTo, options).catch((error: unknown) => this.pending.fail(taskId, error as Error));
     return reply;
   }
 

@@ -27,6 +27,13 @@ export class DeadlineClock {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
 
+  /**
+   * @param keepAlive whether a pending deadline keeps the process alive, as a timer does. Off for
+   * time limits (pending limits alone must not keep a process running); on for calls waiting for
+   * a reply, which must end in their answer or their timeout, never in a silent exit.
+   */
+  constructor(private readonly keepAlive = false) {}
+
   schedule(limitMs: number, fire: () => void): Deadline {
     let list = this.lists.get(limitMs);
     if (!list) this.lists.set(limitMs, (list = { head: undefined, tail: undefined }));
@@ -41,8 +48,8 @@ export class DeadlineClock {
   private arm(at: number): void {
     clearTimeout(this.timer);
     this.timerAt = at;
-    // unref: pending deadlines alone must not keep the process alive.
-    this.timer = setTimeout(() => this.tick(), Math.max(0, at - Date.now())).unref();
+    this.timer = setTimeout(() => this.tick(), Math.max(0, at - Date.now()));
+    if (!this.keepAlive) this.timer.unref();
   }
 
   private tick(): void {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { test } from 'node:test';
 import { DeadlineClock } from '../../src/util/deadline-clock';
 import { RecentMap } from '../../src/util/recent-map';
@@ -28,4 +30,14 @@ test('a recent map keeps at least its capacity of the newest entries', () => {
   assert.equal(map.get(9), 90);
   assert.equal(map.get(7), 70); // the newest three are always there
   assert.equal(map.get(0), undefined); // the oldest are gone
+});
+
+test('a keep-alive clock holds the process open until its deadline fires; a plain one does not', () => {
+  const run = (keepAlive: boolean): string =>
+    execFileSync(process.execPath, ['-r', '@swc-node/register', '-e', `new (require('./src/util/deadline-clock').DeadlineClock)(${keepAlive}).schedule(50, () => process.stdout.write('fired'))`], {
+      cwd: path.join(__dirname, '..', '..'),
+      encoding: 'utf8',
+    });
+  assert.equal(run(true), 'fired');
+  assert.equal(run(false), '');
 });

@@ -21,8 +21,7 @@ export class RawBenchClient implements CpuClient {
 
   async echo(value: number): Promise<number> {
     const id = randomUUID();
-    const reply = this.rpc.reply(id);
-    const [, message] = await Promise.all([this.publish(RAW_TASKS.echo, [value], id, DIRECT_REPLY_TO), reply]);
+    const message = await this.rpc.call(this.exchange, RAW_TASKS.echo, Buffer.from(JSON.stringify({ args: [value] })), this.options(RAW_TASKS.echo, id, DIRECT_REPLY_TO), id);
     const outcome = JSON.parse(message.content.toString('utf8')) as RawReply;
     if (!outcome.ok) throw new Error(`raw echo failed: ${outcome.error}`);
     return outcome.result as number;
@@ -37,7 +36,11 @@ export class RawBenchClient implements CpuClient {
   }
 
   private publish(task: string, args: unknown[], id: string, replyTo: string | undefined): Promise<void> {
-    const options: Options.Publish = {
+    return this.rpc.publish(this.exchange, task, Buffer.from(JSON.stringify({ args })), this.options(task, id, replyTo));
+  }
+
+  private options(task: string, id: string, replyTo: string | undefined): Options.Publish {
+    return {
       persistent: true,
       mandatory: true,
       messageId: id,
@@ -47,6 +50,5 @@ export class RawBenchClient implements CpuClient {
       timestamp: Math.floor(Date.now() / 1000),
       headers: rawRequestHeaders(task),
     };
-    return this.rpc.publish(this.exchange, task, Buffer.from(JSON.stringify({ args })), options);
   }
 }

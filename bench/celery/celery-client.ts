@@ -42,8 +42,7 @@ export class CeleryBenchClient implements IoClient {
   async echo(value: number): Promise<number> {
     const id = randomUUID();
     const { body, options } = celeryTaskMessage(CELERY_TASKS.echo, id, [value], DIRECT_REPLY_TO);
-    const reply = this.rpc.reply(id);
-    const [, message] = await Promise.all([this.rpc.publish(this.queue, this.queue, body, options), reply]);
+    const message = await this.rpc.call(this.queue, this.queue, body, options, id);
     const result = JSON.parse(message.content.toString('utf8')) as CeleryResult;
     if (result.status !== 'SUCCESS') throw new Error(`celery echo ended ${result.status}: ${JSON.stringify(result.result)}`);
     return result.result as number;

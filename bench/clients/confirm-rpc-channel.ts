@@ -41,9 +41,19 @@ export class ConfirmRpcChannel {
     });
   }
 
-  /** Resolves with the reply whose correlationId is `id`; register before publishing. */
-  reply(id: string): Promise<ConsumeMessage> {
-    return new Promise((resolve) => this.waiting.set(id, resolve));
+  /**
+   * One RPC: publishes (confirmed, like every publish here) and resolves with the reply whose
+   * correlationId is `id`, as soon as it arrives: a reply proves the message was routed, so like
+   * Warren's proxies the caller does not wait on for the confirm. A failed publish fails the call.
+   */
+  call(exchange: string, routingKey: string, body: Buffer, options: Options.Publish, id: string): Promise<ConsumeMessage> {
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, resolve);
+      this.publish(exchange, routingKey, body, options).catch((error: unknown) => {
+        this.waiting.delete(id);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      });
+    });
   }
 
   async close(): Promise<void> {

@@ -123,5 +123,22 @@ export function checkTargets(medians: Medians): TargetCheck[] {
     check('RPC p50, Warren / raw amqplib', ratio(get('rpc.p50Ms', 'warren'), get('rpc.p50Ms', 'raw')), '≤ 1.30', (v) => v <= 1.3),
     check('CPU speedup, Warren vs serial', ratio(get('cpu.tasksPerSec', 'warren'), get('cpu.tasksPerSec', 'serial')), '≥ 1.80', (v) => v >= 1.8),
     check('Warren I/O p99 saturated / idle', get('iso.p99Ratio', 'warren'), '≤ 2.00', (v) => v <= 2),
+    // The overhead per task is about constant, so its share of a 10 ms task is what the target asks.
+    check('CPU dispatch overhead, share of a 10 ms task (%)', percentOf(get('cpu.overheadMs', 'warren'), 10), '< 5', (v) => v < 5),
+    check('I/O no-op throughput, Warren / the faster Celery pool', ratio(get('io.tasksPerSec', 'warren'), best(celery('io.tasksPerSec'), Math.max)), '≥ 5', (v) => v >= 5),
+    check('RPC p50, Warren / the faster Celery pool', ratio(get('rpc.p50Ms', 'warren'), best(celery('rpc.p50Ms'), Math.min)), '< 1', (v) => v < 1),
+    check('RPC p99, Warren / the faster Celery pool', ratio(get('rpc.p99Ms', 'warren'), best(celery('rpc.p99Ms'), Math.min)), '< 1', (v) => v < 1),
   ];
+
+  function celery(key: FigureKey): number[] {
+    return [get(key, 'celery-prefork'), get(key, 'celery-threads')].filter((value): value is number => value !== undefined);
+  }
+}
+
+function best(values: number[], pick: (...values: number[]) => number): number | undefined {
+  return values.length === 0 ? undefined : pick(...values);
+}
+
+function percentOf(value: number | undefined, of: number): number | undefined {
+  return value === undefined ? undefined : (value / of) * 100;
 }

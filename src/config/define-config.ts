@@ -37,6 +37,12 @@ export interface WarrenConfig {
        * machine still gives CPU work every core, a busy one serves I/O first. 0 turns it off.
        */
       niceness?: number;
+      /**
+       * Linux only: also run worker threads under SCHED_IDLE, so any waking I/O or broker thread
+       * takes the core at once instead of after the worker's time slice. Default true; the catch:
+       * on a machine whose cores other programs keep busy, CPU tasks wait for idle time.
+       */
+      schedIdle?: boolean;
     };
     io?: {
       /** Tasks in flight per I/O queue when the job class does not say. Default 32. */

@@ -51,7 +51,7 @@ const configSchema = z.strictObject({
   jobs: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
   pools: z
     .strictObject({
-      cpu: z.strictObject({ threads: positiveInt.optional(), maxOldGenerationSizeMb: positiveInt.optional(), niceness: z.number().int().min(0).max(19).optional() }).optional(),
+      cpu: z.strictObject({ threads: positiveInt.optional(), maxOldGenerationSizeMb: positiveInt.optional(), niceness: z.number().int().min(0).max(19).optional(), schedIdle: z.boolean().optional() }).optional(),
       io: z.strictObject({ concurrency: positiveInt.optional() }).optional(),
     })
     .optional(),
@@ -116,6 +116,7 @@ export function resolveConfig(
         threads: config.pools?.cpu?.threads ?? os.availableParallelism(),
         maxOldGenerationSizeMb: config.pools?.cpu?.maxOldGenerationSizeMb,
         niceness: config.pools?.cpu?.niceness ?? 19,
+        schedIdle: config.pools?.cpu?.schedIdle ?? true,
       },
       io: { concurrency: config.pools?.io?.concurrency ?? 32 },
     },

@@ -15,7 +15,7 @@ export interface ResolvedConfig {
   readonly http: { readonly port: number; readonly host: string; readonly token: string | undefined } | undefined;
   readonly jobs: readonly string[];
   readonly pools: {
-    readonly cpu: { readonly threads: number; readonly maxOldGenerationSizeMb: number | undefined; readonly niceness: number };
+    readonly cpu: { readonly threads: number; readonly maxOldGenerationSizeMb: number | undefined; readonly niceness: number; readonly schedIdle: boolean };
     readonly io: { readonly concurrency: number };
   };
   readonly queues: Readonly<Record<string, { readonly concurrency?: number }>>;

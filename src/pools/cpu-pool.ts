@@ -12,6 +12,7 @@ export interface CpuPoolOptions {
   readonly configFile: string | undefined;
   readonly maxOldGenerationSizeMb: number | undefined;
   readonly niceness: number;
+  readonly schedIdle: boolean;
   readonly logger: Logger;
 }
 
@@ -29,7 +30,7 @@ export class CpuPool implements Pool {
 
   constructor(options: CpuPoolOptions) {
     this.capacity = options.threads;
-    const workerData: CpuWorkerData = { configFile: options.configFile, niceness: options.niceness };
+    const workerData: CpuWorkerData = { configFile: options.configFile, niceness: options.niceness, schedIdle: options.schedIdle };
     this.piscina = new Piscina({
       filename: path.join(__dirname, 'cpu-worker-entry.js'),
       minThreads: options.threads,

@@ -4,6 +4,8 @@ export interface CpuWorkerData {
   readonly configFile: string | undefined;
   /** How much to lower the worker thread's scheduling priority (Linux nice), 0 for none. */
   readonly niceness: number;
+  /** Run the worker thread under Linux's SCHED_IDLE policy. */
+  readonly schedIdle: boolean;
 }
 
 /** One task for a CPU worker: plain data, so it crosses the thread boundary by structured clone. */

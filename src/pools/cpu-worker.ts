@@ -13,7 +13,7 @@ import type { CpuTaskMessage, CpuWorkerData } from './cpu-worker-protocol';
 import type { RunResult } from './pool';
 import { lowerThreadPriority } from './thread-priority';
 
-lowerThreadPriority((workerData as CpuWorkerData).niceness);
+lowerThreadPriority(workerData as CpuWorkerData);
 
 /** A CPU worker thread is its own isolate: it loads the config's providers and the job modules itself. */
 let instances: JobInstances | undefined;

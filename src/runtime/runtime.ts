@@ -133,7 +133,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         if (config.providers && !config.configFile) {
           logger.warn('providers were given in a config object, not a file: CPU worker threads cannot run them');
         }
-        cpu = new CpuPool({ threads: config.pools.cpu.threads, configFile: config.configFile, maxOldGenerationSizeMb: config.pools.cpu.maxOldGenerationSizeMb, niceness: config.pools.cpu.niceness, logger });
+        cpu = new CpuPool({ threads: config.pools.cpu.threads, configFile: config.configFile, maxOldGenerationSizeMb: config.pools.cpu.maxOldGenerationSizeMb, niceness: config.pools.cpu.niceness, schedIdle: config.pools.cpu.schedIdle, logger });
         opened.pools.push(cpu);
       }
 

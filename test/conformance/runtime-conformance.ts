@@ -19,6 +19,7 @@ import { CpuRetryJobs, RetryJobs } from '../fixtures/jobs/retry-jobs';
 import { runLog } from '../fixtures/jobs/run-log';
 import { captureLogger, collectTaskEvents, nextTaskEvent, randomNamespace, startFixtureStack, type FixtureStack } from '../support/fixture-runtime';
 import type { BrokerHarness } from './broker-harness';
+import { SCHED_IDLE } from '../../src/pools/thread-priority';
 
 const TEST_TIMEOUT = { timeout: 60_000 };
 
@@ -152,6 +153,9 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
       const main = await stack.client.proxy(IoJobs).nice();
       const worker = await stack.client.proxy(CpuJobs).nice();
       assert.equal(worker, 19, `worker nice ${worker}, main thread nice ${main}: by default workers run at the lowest priority`);
+      // and under SCHED_IDLE (where chrt exists, as it does on Debian), so a waking I/O thread takes the core at once
+      assert.equal(await stack.client.proxy(CpuJobs).schedulingPolicy(), SCHED_IDLE);
+      assert.equal(await stack.client.proxy(IoJobs).schedulingPolicy(), 0);
     });
 
     test('the I/O queue keeps answering while the CPU queue is saturated', TEST_TIMEOUT, async () => {

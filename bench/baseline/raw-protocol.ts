@@ -6,14 +6,15 @@
 import type { QueueKind } from '../ipc';
 
 /**
- * The headers each request carries: the fields a Warren request needs (protocol, task, attempt),
- * so both sides publish, route and deliver comparable messages. What Warren adds on top (publish
- * time, trace context) is Warren's own cost.
+ * The headers each request carries: the fields a Warren request needs (protocol and task; a first
+ * attempt carries no attempt header), so both sides publish, route and deliver comparable
+ * messages. What Warren adds on top (the publish time; a trace context when the caller is in a
+ * trace) is Warren's own cost.
  */
 export const TASK_HEADER = 'x-warren-task';
 
 export function rawRequestHeaders(task: string): Record<string, unknown> {
-  return { 'x-warren-protocol': 1, [TASK_HEADER]: task, 'x-warren-attempt': 1 };
+  return { 'x-warren-protocol': 1, [TASK_HEADER]: task };
 }
 
 export const RAW_REPLY_HEADERS: Readonly<Record<string, unknown>> = { 'x-warren-protocol': 1 };

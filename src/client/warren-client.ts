@@ -135,7 +135,7 @@ export class WarrenClient {
 
   private async publish(task: string, taskId: string, args: readonly unknown[], replyTo: string | undefined, options: CallOptions): Promise<void> {
     const { transport, names, maxPayloadBytes } = this.options;
-    const trace = outgoingTraceHeaders(taskId);
+    const trace = outgoingTraceHeaders();
     const { body, properties } = encodeTaskRequest({ id: taskId, task, args, attempt: 1, replyTo, maxAttempts: options.maxAttempts, trace }, maxPayloadBytes);
     const outcome = await transport.publish(names.tasksExchange, task, body, properties, { mandatory: true });
     if (outcome === 'unroutable') throw new UnroutableTaskError(task, names.tasksExchange);

@@ -42,12 +42,12 @@ export function encodeTaskRequest(request: TaskRequest, maxPayloadBytes: number)
   }
   const body = Buffer.from(json);
   if (body.length > maxPayloadBytes) throw new PayloadTooLargeError(`Arguments of ${request.task}`, body.length, maxPayloadBytes);
-  const headers: Record<string, unknown> = {
-    [HEADERS.protocol]: PROTOCOL_VERSION,
-    [HEADERS.task]: request.task,
-    [HEADERS.attempt]: request.attempt,
-    [HEADERS.publishedAt]: Date.now(),
-  };
+  const now = Date.now();
+  // Every header is encoded by the caller and decoded by the runtime for each message: the
+  // attempt is left out when it is the first (the runtime reads a missing one as 1).
+  const headers: Record<string, unknown> = { [HEADERS.protocol]: PROTOCOL_VERSION, [HEADERS.task]: request.task };
+  if (request.attempt !== 1) headers[HEADERS.attempt] = request.attempt;
+  headers[HEADERS.publishedAt] = now;
   if (request.deadline !== undefined) headers[HEADERS.deadline] = request.deadline;
   if (request.maxAttempts !== undefined) headers[HEADERS.maxAttempts] = request.maxAttempts;
   if (request.trace) Object.assign(headers, request.trace);
@@ -58,7 +58,7 @@ export function encodeTaskRequest(request: TaskRequest, maxPayloadBytes: number)
       correlationId: request.id,
       replyTo: request.replyTo,
       contentType: JSON_CONTENT_TYPE,
-      timestamp: Math.floor(Date.now() / 1000),
+      timestamp: Math.floor(now / 1000),
       persistent: true,
       headers,
     },

@@ -10,6 +10,7 @@ import type { Pool, RunResult } from '../pools/pool';
 import type { TaskDefinition } from '../registry/task-definition';
 import type { TaskRegistry } from '../registry/task-registry';
 import type { Delivery, PublishOutcome, Subscription, Transport } from '../transport/transport';
+import { parseTraceparent, traceparentForTask } from '../tracing/traceparent';
 import { validateWith } from '../validation/standard-schema';
 import type { QueuePlan } from './queue-plan';
 import type { Republisher } from './republisher';
@@ -131,7 +132,7 @@ export class QueueConsumer {
 
     entry.request = request;
     if (this.deps.wantsStarted()) this.deps.onStarted({ taskId: request.id, task: request.task, queue: plan.queue.name, pool: plan.pool, attempt: request.attempt, at: Date.now() });
-    const result = await this.deps.pool.run({ taskId: request.id, attempt: request.attempt, definition, args, traceparent: request.trace?.traceparent });
+    const result = await this.deps.pool.run({ taskId: request.id, attempt: request.attempt, definition, args, traceparent: traceparentOf(request) });
     if (entry.settled) return; // requeued by a shutdown that could not wait any longer
     if (result.outcome.ok) return this.succeed(entry, request, result);
     return this.fail(entry, request, definition, result);
@@ -232,7 +233,7 @@ export class QueueConsumer {
       threadId,
       attempt: request.attempt,
       error,
-      traceId: traceIdOf(headers?.traceparent),
+      traceId: traceIdOf(typeof headers?.traceparent === 'string' ? headers.traceparent : undefined, request.id),
       nextAttemptAt,
     };
     if (outcome === 'succeeded') {
@@ -245,9 +246,16 @@ export class QueueConsumer {
   }
 }
 
-/** The trace id of a `traceparent` header (`00-<trace id>-<span id>-<flags>`), without a regex on the hot path. */
-function traceIdOf(traceparent: unknown): string | undefined {
-  return typeof traceparent === 'string' && traceparent.length >= 55 ? traceparent.slice(3, 35) : undefined;
+/** The call's trace context: its own header, or (published outside any trace) the one derived from its id. */
+function traceparentOf(request: TaskRequest): string {
+  return request.trace?.traceparent ?? traceparentForTask(request.id);
+}
+
+/** The trace id of a `traceparent` header (`00-<trace id>-<span id>-<flags>`), or the one derived from the task id. */
+function traceIdOf(traceparent: string | undefined, taskId: string): string | undefined {
+  if (traceparent !== undefined) return traceparent.length >= 55 ? traceparent.slice(3, 35) : undefined;
+  const hex = taskId.replaceAll('-', '');
+  return parseTraceparent(`00-${hex}-${hex.slice(0, 16)}-01`)?.traceId; // undefined for an id that is not a UUID
 }
 
 function logFields(event: TaskEvent): Record<string, unknown> {

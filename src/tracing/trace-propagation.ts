@@ -1,19 +1,21 @@
 import { context, propagation, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
-import { formatTraceparent, newTraceParent, parseTraceparent } from './traceparent';
+import { formatTraceparent, parseTraceparent } from './traceparent';
 
 /**
  * Trace headers for a task being published: the caller's trace when OpenTelemetry has an active
- * one (through whatever propagator the application's SDK installed), otherwise a fresh trace, so
- * every task's logs can still be joined across caller, runtime and worker thread.
+ * one (through whatever propagator the application's SDK installed, or the active span itself).
+ * Outside any trace, none: the task's trace is then derived from its id on the runtime's side
+ * (`traceparentForTask`), so every task's logs can still be joined across caller, runtime and
+ * worker thread without a header to encode, route and decode for each message.
  */
-export function outgoingTraceHeaders(taskId?: string): Record<string, string> {
+export function outgoingTraceHeaders(): Record<string, string> | undefined {
+  const active = context.active();
   const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
-  if (!carrier.traceparent) {
-    const active = trace.getSpanContext(context.active());
-    const parent = active && trace.isSpanContextValid(active) ? { traceId: active.traceId, spanId: active.spanId, flags: active.traceFlags } : newTraceParent(taskId);
-    carrier.traceparent = formatTraceparent(parent);
-  }
+  propagation.inject(active, carrier);
+  if (carrier.traceparent) return carrier;
+  const span = trace.getSpanContext(active);
+  if (!span || !trace.isSpanContextValid(span)) return undefined;
+  carrier.traceparent = formatTraceparent({ traceId: span.traceId, spanId: span.spanId, flags: span.traceFlags });
   return carrier;
 }
 

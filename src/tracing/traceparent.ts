@@ -36,6 +36,14 @@ export function newTraceParent(taskId: string = randomUUID()): TraceParent {
   return { traceId: hex, spanId: hex.slice(0, 16), flags: 1 };
 }
 
+/**
+ * The trace context of a task published outside any trace: derived from its id, so the caller
+ * need not send it and every runtime that handles the task (and its retries) derives the same one.
+ */
+export function traceparentForTask(taskId: string): string {
+  return formatTraceparent(newTraceParent(taskId));
+}
+
 function isLowerHex(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
     const code = text.charCodeAt(i);

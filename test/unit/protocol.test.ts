@@ -68,3 +68,12 @@ test('a result over the size limit becomes an error reply instead of an oversize
   assert.equal(outcome.ok, false);
   if (!outcome.ok) assert.match(outcome.error.message, /Result is \d+ bytes, over the 1024-byte limit/);
 });
+
+test('a first attempt carries no attempt header; a later one does, and both decode to their attempt', () => {
+  const first = encodeTaskRequest({ id: 'id-1', task: 'A.b', args: [], attempt: 1 }, MAX);
+  const second = encodeTaskRequest({ id: 'id-1', task: 'A.b', args: [], attempt: 2 }, MAX);
+  assert.equal(HEADERS.attempt in (first.properties.headers ?? {}), false);
+  assert.equal(second.properties.headers?.[HEADERS.attempt], 2);
+  assert.equal(decodeTaskRequest(first.body, first.properties, MAX).attempt, 1);
+  assert.equal(decodeTaskRequest(second.body, second.properties, MAX).attempt, 2);
+});

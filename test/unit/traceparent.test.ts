@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { formatTraceparent, newTraceParent, parseTraceparent } from '../../src/tracing/traceparent';
+import { outgoingTraceHeaders } from '../../src/tracing/trace-propagation';
+import { formatTraceparent, newTraceParent, parseTraceparent, traceparentForTask } from '../../src/tracing/traceparent';
 
 const VALID = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
@@ -37,6 +38,13 @@ describe('traceparent', () => {
     assert.equal(fresh.spanId, fresh.traceId.slice(0, 16));
     assert.equal(fresh.flags, 1);
     assert.deepEqual(parseTraceparent(formatTraceparent(fresh)), fresh);
+  });
+
+  test('outside any trace a call sends no trace header: both sides derive the same context from the task id', () => {
+    assert.equal(outgoingTraceHeaders(), undefined);
+    const taskId = randomUUID();
+    assert.equal(traceparentForTask(taskId), traceparentForTask(taskId));
+    assert.equal(parseTraceparent(traceparentForTask(taskId))?.traceId, taskId.replaceAll('-', ''));
   });
 
   test('an id that is not a UUID still gets a valid, random trace', () => {

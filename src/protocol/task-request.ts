@@ -94,8 +94,8 @@ export function decodeTaskRequest(body: Buffer, properties: MessageProperties, m
     throw new InvalidMessageError('Body must be a JSON object with an "args" array');
   }
   const deadline = headers[HEADERS.deadline];
-  const maxAttempts = positiveInteger(headers[HEADERS.maxAttempts]);
   const traceparent = headers.traceparent;
+  // One shape for every request (no conditional spreads): this runs once per task.
   return {
     id: properties.messageId,
     task,
@@ -103,8 +103,8 @@ export function decodeTaskRequest(body: Buffer, properties: MessageProperties, m
     attempt: positiveInteger(headers[HEADERS.attempt]) ?? 1,
     replyTo: properties.replyTo,
     deadline: typeof deadline === 'number' ? deadline : undefined,
-    ...(maxAttempts === undefined ? {} : { maxAttempts }),
-    ...(typeof traceparent === 'string' ? { trace: { traceparent } } : {}),
+    maxAttempts: positiveInteger(headers[HEADERS.maxAttempts]),
+    trace: typeof traceparent === 'string' ? { traceparent } : undefined,
   };
 }
 

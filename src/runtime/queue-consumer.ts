@@ -10,7 +10,7 @@ import type { Pool, RunResult } from '../pools/pool';
 import type { TaskDefinition } from '../registry/task-definition';
 import type { TaskRegistry } from '../registry/task-registry';
 import type { Delivery, PublishOutcome, Subscription, Transport } from '../transport/transport';
-import { parseTraceparent, traceparentForTask } from '../tracing/traceparent';
+import { traceparentForTask } from '../tracing/traceparent';
 import { validateWith } from '../validation/standard-schema';
 import type { QueuePlan } from './queue-plan';
 import type { Republisher } from './republisher';
@@ -40,6 +40,8 @@ interface InFlight {
   settled: boolean;
   /** Set once the request is decoded and about to run: what `client.status` reports as running. */
   request: TaskRequest | undefined;
+  /** The run's trace context, once decoded: its header, or derived from the task id. */
+  traceparent: string | undefined;
 }
 
 /**
@@ -95,7 +97,7 @@ export class QueueConsumer {
   }
 
   private async handle(delivery: Delivery): Promise<void> {
-    const entry: InFlight = { delivery, started: performance.now(), settled: false, request: undefined };
+    const entry: InFlight = { delivery, started: performance.now(), settled: false, request: undefined, traceparent: undefined };
     this.inFlight.add(entry);
     try {
       await this.process(entry);
@@ -131,8 +133,9 @@ export class QueueConsumer {
     }
 
     entry.request = request;
+    entry.traceparent = request.trace?.traceparent ?? traceparentForTask(request.id);
     if (this.deps.wantsStarted()) this.deps.onStarted({ taskId: request.id, task: request.task, queue: plan.queue.name, pool: plan.pool, attempt: request.attempt, at: Date.now() });
-    const result = await this.deps.pool.run({ taskId: request.id, attempt: request.attempt, definition, args, traceparent: traceparentOf(request) });
+    const result = await this.deps.pool.run({ taskId: request.id, attempt: request.attempt, definition, args, traceparent: entry.traceparent });
     if (entry.settled) return; // requeued by a shutdown that could not wait any longer
     if (result.outcome.ok) return this.succeed(entry, request, result);
     return this.fail(entry, request, definition, result);
@@ -233,7 +236,7 @@ export class QueueConsumer {
       threadId,
       attempt: request.attempt,
       error,
-      traceId: traceIdOf(typeof headers?.traceparent === 'string' ? headers.traceparent : undefined, request.id),
+      traceId: traceIdOf(entry.traceparent ?? headers?.traceparent),
       nextAttemptAt,
     };
     if (outcome === 'succeeded') {
@@ -246,16 +249,9 @@ export class QueueConsumer {
   }
 }
 
-/** The call's trace context: its own header, or (published outside any trace) the one derived from its id. */
-function traceparentOf(request: TaskRequest): string {
-  return request.trace?.traceparent ?? traceparentForTask(request.id);
-}
-
-/** The trace id of a `traceparent` header (`00-<trace id>-<span id>-<flags>`), or the one derived from the task id. */
-function traceIdOf(traceparent: string | undefined, taskId: string): string | undefined {
-  if (traceparent !== undefined) return traceparent.length >= 55 ? traceparent.slice(3, 35) : undefined;
-  const hex = taskId.replaceAll('-', '');
-  return parseTraceparent(`00-${hex}-${hex.slice(0, 16)}-01`)?.traceId; // undefined for an id that is not a UUID
+/** The trace id of a `traceparent` (`00-<trace id>-<span id>-<flags>`), without a regex on the hot path. */
+function traceIdOf(traceparent: unknown): string | undefined {
+  return typeof traceparent === 'string' && traceparent.length >= 55 ? traceparent.slice(3, 35) : undefined;
 }
 
 function logFields(event: TaskEvent): Record<string, unknown> {

@@ -348,29 +348,45 @@ async function openReplyChannel(connection: ChannelModel, onClose: () => void): 
 }
 
 function toDelivery(channel: Channel, message: Message, acks?: AckBatcher): Delivery {
-  return {
-    body: message.content,
-    properties: fromAmqpProperties(message.properties),
-    routingKey: message.fields.routingKey,
-    redelivered: message.fields.redelivered,
-    // On a closed channel the broker has already requeued the message: settling it is a no-op.
-    ack: () => {
-      try {
-        if (acks) acks.ack(message);
-        else channel.ack(message);
-      } catch {
-        /* channel closed */
-      }
-    },
-    nack: (requeue) => {
-      try {
-        if (acks) acks.nack(message, requeue);
-        else channel.nack(message, false, requeue);
-      } catch {
-        /* channel closed */
-      }
-    },
-  };
+  return new AmqpDelivery(channel, message, acks);
+}
+
+/** One delivery: a class rather than an object of closures, as one is made for every message. */
+class AmqpDelivery implements Delivery {
+  readonly body: Buffer;
+  readonly properties: MessageProperties;
+  readonly routingKey: string;
+  readonly redelivered: boolean;
+
+  constructor(
+    private readonly channel: Channel,
+    private readonly message: Message,
+    private readonly acks: AckBatcher | undefined,
+  ) {
+    this.body = message.content;
+    this.properties = fromAmqpProperties(message.properties);
+    this.routingKey = message.fields.routingKey;
+    this.redelivered = message.fields.redelivered;
+  }
+
+  // On a closed channel the broker has already requeued the message: settling it is a no-op.
+  ack(): void {
+    try {
+      if (this.acks) this.acks.ack(this.message);
+      else this.channel.ack(this.message);
+    } catch {
+      /* channel closed */
+    }
+  }
+
+  nack(requeue: boolean): void {
+    try {
+      if (this.acks) this.acks.nack(this.message, requeue);
+      else this.channel.nack(this.message, false, requeue);
+    } catch {
+      /* channel closed */
+    }
+  }
 }
 
 function toAmqpOptions(properties: MessageProperties, mandatory: boolean | undefined): Options.Publish {

@@ -12,7 +12,7 @@ test('a request survives encode and decode', () => {
   const { body, properties } = encodeTaskRequest({ id: 'id-1', task: 'A.b', args: [1, { x: 'y' }], attempt: 1, replyTo: 'r' }, MAX);
   assert.equal(properties.persistent, true);
   assert.equal(properties.headers?.[HEADERS.protocol], 1);
-  assert.deepEqual(decodeTaskRequest(body, properties, MAX), { id: 'id-1', task: 'A.b', args: [1, { x: 'y' }], attempt: 1, replyTo: 'r', deadline: undefined });
+  assert.deepEqual(decodeTaskRequest(body, properties, MAX), { id: 'id-1', task: 'A.b', args: [1, { x: 'y' }], attempt: 1, replyTo: 'r', deadline: undefined, maxAttempts: undefined, trace: undefined });
 });
 
 test('arguments over the size limit are refused before publishing', () => {

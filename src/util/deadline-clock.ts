@@ -26,6 +26,8 @@ export class DeadlineClock {
   private readonly lists = new Map<number, List>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
+  /** Deadlines scheduled and neither cancelled nor fired: at 0 the timer goes, so a keep-alive clock lets the process exit. */
+  private pending = 0;
 
   /**
    * @param keepAlive whether a pending deadline keeps the process alive, as a timer does. Off for
@@ -41,8 +43,18 @@ export class DeadlineClock {
     if (list.tail) list.tail.next = entry;
     else list.head = entry;
     list.tail = entry;
+    this.pending++;
     if (entry.at < this.timerAt) this.arm(entry.at);
-    return { cancel: () => unlink(entry) };
+    return { cancel: () => this.remove(entry) };
+  }
+
+  private remove(entry: Entry): void {
+    if (!unlink(entry)) return;
+    if (--this.pending === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerAt = Number.POSITIVE_INFINITY;
+    }
   }
 
   private arm(at: number): void {
@@ -60,7 +72,7 @@ export class DeadlineClock {
     for (const list of this.lists.values()) {
       while (list.head && list.head.at <= now) {
         const due = list.head;
-        unlink(due);
+        this.remove(due);
         due.fire();
       }
       if (list.head) next = Math.min(next, list.head.at);
@@ -69,12 +81,14 @@ export class DeadlineClock {
   }
 }
 
-function unlink(entry: Entry): void {
+/** Takes the entry out of its list; false if it was not in one (already cancelled or fired). */
+function unlink(entry: Entry): boolean {
   const list = entry.list;
-  if (!list) return;
+  if (!list) return false;
   if (entry.prev) entry.prev.next = entry.next;
   else list.head = entry.next;
   if (entry.next) entry.next.prev = entry.prev;
   else list.tail = entry.prev;
   entry.list = entry.prev = entry.next = undefined;
+  return true;
 }

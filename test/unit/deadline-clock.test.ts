@@ -41,3 +41,10 @@ test('a keep-alive clock holds the process open until its deadline fires; a plai
   assert.equal(run(true), 'fired');
   assert.equal(run(false), '');
 });
+
+test('a keep-alive clock lets the process exit once its last deadline is cancelled', () => {
+  const script = `const d = new (require('./src/util/deadline-clock').DeadlineClock)(true).schedule(60000, () => process.stdout.write('fired')); d.cancel(); process.stdout.write('exited')`;
+  // Without the cancel releasing the timer, the child would live for a minute and this would time out.
+  const output = execFileSync(process.execPath, ['-r', '@swc-node/register', '-e', script], { cwd: path.join(__dirname, '..', '..'), encoding: 'utf8', timeout: 20_000 });
+  assert.equal(output, 'exited');
+});

@@ -26,7 +26,7 @@ export class DeadlineClock {
   private readonly lists = new Map<number, List>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
-  /** Deadlines scheduled and neither cancelled nor fired: at 0 the timer goes, so a keep-alive clock lets the process exit. */
+  /** Deadlines scheduled and neither cancelled nor fired: at 0 a keep-alive clock's timer stops holding the process. */
   private pending = 0;
 
   /**
@@ -43,25 +43,23 @@ export class DeadlineClock {
     if (list.tail) list.tail.next = entry;
     else list.head = entry;
     list.tail = entry;
-    this.pending++;
+    if (++this.pending === 1 && this.keepAlive) this.timer?.ref();
     if (entry.at < this.timerAt) this.arm(entry.at);
     return { cancel: () => this.remove(entry) };
   }
 
   private remove(entry: Entry): void {
     if (!unlink(entry)) return;
-    if (--this.pending === 0) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      this.timerAt = Number.POSITIVE_INFINITY;
-    }
+    // The timer stays armed (re-arming per task was the cost this clock exists to avoid); it just
+    // no longer keeps the process alive. When it fires with nothing due, nothing happens.
+    if (--this.pending === 0 && this.keepAlive) this.timer?.unref();
   }
 
   private arm(at: number): void {
     clearTimeout(this.timer);
     this.timerAt = at;
     this.timer = setTimeout(() => this.tick(), Math.max(0, at - Date.now()));
-    if (!this.keepAlive) this.timer.unref();
+    if (!this.keepAlive || this.pending === 0) this.timer.unref();
   }
 
   private tick(): void {

@@ -6,6 +6,7 @@ import { isRetryable } from '../policy/retry-policy';
 import { serializeError } from '../protocol/serialized-error';
 import type { CpuTaskMessage, CpuWorkerData } from './cpu-worker-protocol';
 import type { Pool, RunResult, TaskRun } from './pool';
+import { workerExecArgv, type WorkerTypeScript } from './worker-typescript';
 
 export interface CpuPoolOptions {
   readonly threads: number;
@@ -13,6 +14,7 @@ export interface CpuPoolOptions {
   readonly maxOldGenerationSizeMb: number | undefined;
   readonly niceness: number;
   readonly schedIdle: boolean;
+  readonly typescript: WorkerTypeScript | undefined;
   readonly logger: Logger;
 }
 
@@ -30,7 +32,7 @@ export class CpuPool implements Pool {
 
   constructor(options: CpuPoolOptions) {
     this.capacity = options.threads;
-    const workerData: CpuWorkerData = { configFile: options.configFile, niceness: options.niceness, schedIdle: options.schedIdle };
+    const workerData: CpuWorkerData = { configFile: options.configFile, niceness: options.niceness, schedIdle: options.schedIdle, typescript: options.typescript };
     this.piscina = new Piscina({
       filename: path.join(__dirname, 'cpu-worker-entry.js'),
       minThreads: options.threads,
@@ -38,6 +40,8 @@ export class CpuPool implements Pool {
       idleTimeout: Number.POSITIVE_INFINITY,
       concurrentTasksPerWorker: 1,
       workerData,
+      // With SWC options from the main thread, workers need not preload the full loader (see worker-typescript.ts).
+      ...(options.typescript ? { execArgv: workerExecArgv() } : {}),
       resourceLimits: options.maxOldGenerationSizeMb ? { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb } : undefined,
     });
     // Errors outside any task (a worker dying while idle): piscina replaces the worker; say so.

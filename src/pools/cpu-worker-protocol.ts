@@ -1,3 +1,5 @@
+import type { WorkerTypeScript } from './worker-typescript';
+
 /** What the main thread hands a CPU worker when it starts. */
 export interface CpuWorkerData {
   /** The config module whose `providers` the worker runs in its own container. */
@@ -6,6 +8,8 @@ export interface CpuWorkerData {
   readonly niceness: number;
   /** Run the worker thread under Linux's SCHED_IDLE policy. */
   readonly schedIdle: boolean;
+  /** How to compile TypeScript without loading the compiler; undefined: the worker loads its own loader if it needs one. */
+  readonly typescript: WorkerTypeScript | undefined;
 }
 
 /** One task for a CPU worker: plain data, so it crosses the thread boundary by structured clone. */

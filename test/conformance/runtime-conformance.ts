@@ -50,6 +50,11 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
       assert.deepEqual(await stack.client.proxy<IoJobs>('IoJobs').echo('by name'), 'by name');
     });
 
+    test('CPU workers compile the job modules without loading the TypeScript compiler', TEST_TIMEOUT, async () => {
+      // The main thread runs under @swc-node/register (which loads it): the workers get its SWC options instead.
+      assert.equal(await stack.client.proxy(CpuJobs).typescriptCompilerLoaded(), false);
+    });
+
     test('a task that throws rejects the caller with its name, message, stack and fields, on both pools', TEST_TIMEOUT, async () => {
       for (const proxy of [stack.client.proxy(IoJobs), stack.client.proxy(CpuJobs)]) {
         await assert.rejects(proxy.fail('it broke'), (error: Error) => {

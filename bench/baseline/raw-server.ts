@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import amqp, { type Channel, type ConsumeMessage } from 'amqplib';
 import type { QueueKind } from '../ipc';
 import { fib } from '../jobs/kernel';
-import { ChildControl } from '../servers/child-control';
+import { ChildControl, requiredEnv, runChild } from '../servers/child-control';
 import { RAW_QUEUE_TASKS, RAW_REPLY_HEADERS, RAW_TASKS, TASK_HEADER, rawNames, type RawReply, type RawRequest } from './raw-protocol';
 
 type Handler = (...args: unknown[]) => unknown;
@@ -96,13 +96,4 @@ async function main(): Promise<void> {
   });
 }
 
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: this file is started by bench/run.ts`);
-  return value;
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`raw bench server failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runChild('raw', main);

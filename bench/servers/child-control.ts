@@ -131,3 +131,18 @@ export class ChildControl {
 function send(message: FromChild): void {
   if (process.connected) process.send?.(message);
 }
+
+/** An environment variable the bench process must have set for this child. */
+export function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: this file is started by bench/run.ts`);
+  return value;
+}
+
+/** Runs a server child's start-up; a failure is written to stderr and ends the child. */
+export function runChild(label: string, main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${label} bench server failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { loadConfig, Runtime } from '../../src';
 import { buildTopology, TopologyNames } from '../../src/topology/topology';
 import type { QueueKind } from '../ipc';
-import { ChildControl } from './child-control';
+import { ChildControl, requiredEnv, runChild } from './child-control';
 
 const CONFIG_FILE = path.join(__dirname, '..', 'bench.config.ts');
 
@@ -50,13 +50,4 @@ function positiveEnv(name: string): number | undefined {
   return Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: this file is started by bench/run.ts`);
-  return value;
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`warren bench server failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runChild('warren', main);

@@ -39,6 +39,8 @@ export function newTraceParent(taskId: string = randomUUID()): TraceParent {
 /**
  * The trace context of a task published outside any trace: derived from its id, so the caller
  * need not send it and every runtime that handles the task (and its retries) derives the same one.
+ * That holds for UUID task ids, which Warren's clients always use; a foreign publisher's
+ * non-UUID id gets a fresh random trace each time it is derived.
  */
 export function traceparentForTask(taskId: string): string {
   return formatTraceparent(newTraceParent(taskId));

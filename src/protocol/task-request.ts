@@ -1,6 +1,7 @@
 import { InvalidMessageError } from '../errors';
 import type { MessageProperties } from '../transport/transport';
 import { HEADERS, JSON_CONTENT_TYPE, PROTOCOL_VERSION } from './headers';
+import { replyAddressProblem } from './reply-address';
 
 /** A task as it travels from a caller to a runtime. */
 export interface TaskRequest {
@@ -65,10 +66,14 @@ export function encodeTaskRequest(request: TaskRequest, maxPayloadBytes: number)
   };
 }
 
-/** Reads just enough to know who is waiting for an answer, even when the rest is invalid. */
+/**
+ * Reads just enough to know who is waiting for an answer, even when the rest is invalid. A
+ * `replyTo` no reply can safely be sent to (see replyAddressProblem) is left out.
+ */
 export function peekTaskIdentity(properties: MessageProperties): { id: string | undefined; task: string | undefined; replyTo: string | undefined } {
   const task = properties.headers?.[HEADERS.task];
-  return { id: properties.messageId, task: typeof task === 'string' ? task : undefined, replyTo: properties.replyTo };
+  const { replyTo } = properties;
+  return { id: properties.messageId, task: typeof task === 'string' ? task : undefined, replyTo: replyTo && !replyAddressProblem(replyTo) ? replyTo : undefined };
 }
 
 /** Validates a delivered message; anything unexpected is an InvalidMessageError that says what. */
@@ -81,6 +86,10 @@ export function decodeTaskRequest(body: Buffer, properties: MessageProperties, m
   if (!properties.messageId) throw new InvalidMessageError('Missing messageId (task id)');
   if (properties.contentType !== JSON_CONTENT_TYPE) {
     throw new InvalidMessageError(`Unsupported content type ${JSON.stringify(properties.contentType)} (expected ${JSON_CONTENT_TYPE})`);
+  }
+  if (properties.replyTo) {
+    const problem = replyAddressProblem(properties.replyTo);
+    if (problem) throw new InvalidMessageError(`replyTo ${JSON.stringify(properties.replyTo.slice(0, 120))} ${problem}, so no reply can be sent`);
   }
   if (body.length > maxPayloadBytes) throw new PayloadTooLargeError(`Message body`, body.length, maxPayloadBytes);
   let parsed: unknown;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { JSON_CONTENT_TYPE } from '../protocol/headers';
 import { parseControlRequest, type ControlReply } from '../protocol/control-message';
+import { replyAddressProblem } from '../protocol/reply-address';
 import { buildControlTopology, type TopologyNames } from '../topology/topology';
 import type { Subscription, Transport } from '../transport/transport';
 import type { RuntimeSnapshot } from './runtime-snapshot';
@@ -26,6 +27,8 @@ export class ControlResponder {
       const request = parseControlRequest(delivery.body);
       const replyTo = delivery.properties.replyTo;
       if (!request || !replyTo) return;
+      const problem = replyAddressProblem(replyTo);
+      if (problem) return this.logger.warn({ replyTo: replyTo.slice(0, 120) }, `control request not answered: its replyTo ${problem}`);
       const reply: ControlReply =
         request.op === 'inspect' ? { runtime: this.runtimeId, snapshot: this.snapshot() } : { runtime: this.runtimeId, status: this.tracker.get(request.taskId) };
       this.transport

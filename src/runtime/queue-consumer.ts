@@ -163,13 +163,16 @@ export class QueueConsumer {
     this.report(entry, request, 'failed', result.threadId, error);
   }
 
-  /** Never run: dead-lettered with the reason, and a waiting caller is told why. */
-  private async reject(entry: InFlight, error: unknown): Promise<void> {
+  /**
+   * Never run: dead-lettered with the reason, and a waiting caller is told why, unless `tellCaller`
+   * is false (the reply may be what kept breaking the connection).
+   */
+  private async reject(entry: InFlight, error: unknown, tellCaller = true): Promise<void> {
     const { delivery } = entry;
     const identity = peekTaskIdentity(delivery.properties);
     const reason = serializeError(error);
     const routed = await this.deps.republisher.deadLetter(delivery, this.deps.plan.queue.name, reason, 0);
-    if (identity.replyTo && identity.id) await this.reply(identity.replyTo, identity.id, { ok: false, error: reason });
+    if (tellCaller && identity.replyTo && identity.id) await this.reply(identity.replyTo, identity.id, { ok: false, error: reason });
     this.settleAfter(entry, routed);
     const request = { id: identity.id ?? '(none)', task: identity.task ?? '(unknown)', attempt: 0 };
     this.report(entry, request, 'rejected', 0, reason);
@@ -186,6 +189,7 @@ export class QueueConsumer {
       return this.reject(
         entry,
         new RedeliveryLimitError(`Delivered ${redeliveries} times without being acknowledged (limit ${this.deps.maxRedeliveries}): it probably crashes the runtime that runs it`),
+        false, // its reply may be the crash: RabbitMQ closes the connection on some reply addresses
       );
     }
     const shortestTier = this.deps.delayTiersMs[0] as number;

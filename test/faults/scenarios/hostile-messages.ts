@@ -139,6 +139,18 @@ function variants(): Variant[] {
         reason: notJson,
       }),
     ),
+    // replyTo addresses whose pid part RabbitMQ 3.10 cannot decode: a reply to one closes the whole
+    // connection (INTERNAL_ERROR), so such a task must not run (its reply could never be sent).
+    ...['abc.def', `${Buffer.from('hello world').toString('base64')}.a2V5`, `${Buffer.from([131, 97, 5]).toString('base64')}.a2V5`].map(
+      (suffix): Variant => ({
+        name: `replyTo amq.rabbitmq.reply-to.${suffix}`,
+        queue: 'fault-io',
+        body: json('{"args": [0]}'),
+        properties: (id) => ({ ...valid(WORK)(id), replyTo: `amq.rabbitmq.reply-to.${suffix}` }),
+        ...invalidMessage,
+        reason: /^replyTo ".*" is not a direct reply-to address/,
+      }),
+    ),
   ];
   return list;
 }

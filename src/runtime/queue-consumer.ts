@@ -142,7 +142,7 @@ export class QueueConsumer {
   }
 
   private async succeed(entry: InFlight, request: TaskRequest, result: RunResult): Promise<void> {
-    if (request.replyTo) await this.reply(request.replyTo, request.id, result.outcome);
+    if (request.replyTo) await this.reply(request.replyTo, request.id, result.outcome, entry.delivery);
     this.settle(entry, 'ack');
     this.report(entry, request, 'succeeded', result.threadId);
   }
@@ -196,9 +196,9 @@ export class QueueConsumer {
     this.settleAfter(entry, await this.deps.republisher.requeueCounted(delivery, request.task, redeliveries, shortestTier));
   }
 
-  private async reply(replyTo: string, taskId: string, outcome: TaskOutcome): Promise<void> {
+  private async reply(replyTo: string, taskId: string, outcome: TaskOutcome, answering?: Delivery): Promise<void> {
     const { body, properties } = encodeTaskReply(taskId, outcome, this.deps.maxPayloadBytes);
-    await this.deps.transport.reply(replyTo, body, properties);
+    await this.deps.transport.reply(replyTo, body, properties, answering);
   }
 
   /** Acks once the copy is safe; if the copy could not be routed, the queue's own dead-letter exchange takes the original. */

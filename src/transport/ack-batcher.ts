@@ -1,11 +1,16 @@
 import type { Channel, Message } from 'amqplib';
 
 /**
- * Acknowledges a consumer channel's deliveries in batches. Acks settled in the same turn of the
- * event loop leave as one `basic.ack` with `multiple` for the longest run of settled deliveries
- * from the oldest, plus single acks for those settled out of order: under load one frame
- * acknowledges dozens of tasks, where one frame per task was a large share of a no-op task's cost.
- * `multiple` never covers a delivery still running: it stops at the first unsettled one.
+ * Acknowledges a consumer channel's deliveries in batches. Acks settled in the same tick (one
+ * socket read's deliveries and the promise chains they start) leave as one `basic.ack` with
+ * `multiple` for the longest run of settled deliveries from the oldest, plus single acks for those
+ * settled out of order: under load one frame acknowledges dozens of tasks, where one frame per
+ * task was a large share of a no-op task's cost. `multiple` never covers a delivery still running:
+ * it stops at the first unsettled one.
+ *
+ * The flush runs at the end of the tick (process.nextTick), before amqplib writes the channel's
+ * frames out in the check phase: so an ack joins a reply published in the same tick on the same
+ * channel in one socket write.
  */
 export class AckBatcher {
   /** Delivery tags in the order the broker sent them (ascending), not yet acknowledged. */
@@ -24,7 +29,7 @@ export class AckBatcher {
     this.settled.set(message.fields.deliveryTag, message);
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      process.nextTick(() => this.flush());
     }
   }
 

@@ -130,7 +130,13 @@ export class AmqpTransport implements Transport {
     return DIRECT_REPLY_TO;
   }
 
-  async reply(replyTo: string, body: Buffer, properties: MessageProperties): Promise<void> {
+  async reply(replyTo: string, body: Buffer, properties: MessageProperties, answering?: Delivery): Promise<void> {
+    // On the request's own channel, the reply and the request's ack (flushed at the end of this
+    // tick) leave in one socket write instead of two: one system call and one broker wake-up less
+    // per call. A publish to the default exchange does not close a channel: an address nobody
+    // consumes is dropped (those that would close the connection are refused earlier, when the
+    // request is decoded: protocol/reply-address.ts).
+    if (answering instanceof AmqpDelivery && answering.publishOnChannel(replyTo, body, toAmqpOptions(properties, false))) return;
     const connection = await this.waitForConnection(Date.now() + (this.options.publishTimeoutMs ?? 10_000));
     this.replyChannel ??= openReplyChannel(connection, () => (this.replyChannel = undefined));
     (await this.replyChannel).publish('', replyTo, body, toAmqpOptions(properties, false));
@@ -341,7 +347,7 @@ async function declareOn(connection: ChannelModel, topology: Topology): Promise<
 
 async function openReplyChannel(connection: ChannelModel, onClose: () => void): Promise<Channel> {
   const channel = await connection.createChannel();
-  // A reply to a caller that has gone can close this channel; the next reply opens a new one.
+  // For replies that answer no delivery of ours (control questions). If it closes, the next reply opens a new one.
   channel.on('error', () => {});
   channel.on('close', onClose);
   return channel;
@@ -367,6 +373,16 @@ class AmqpDelivery implements Delivery {
     this.properties = fromAmqpProperties(message.properties);
     this.routingKey = message.fields.routingKey;
     this.redelivered = message.fields.redelivered;
+  }
+
+  /** Publishes on the channel this message came in on; false when that channel has closed. */
+  publishOnChannel(routingKey: string, body: Buffer, options: Options.Publish): boolean {
+    try {
+      this.channel.publish('', routingKey, body, options);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   // On a closed channel the broker has already requeued the message: settling it is a no-op.

@@ -67,8 +67,12 @@ export interface Transport {
    */
   openReplyQueue(onReply: (body: Buffer, properties: MessageProperties) => void): Promise<string>;
 
-  /** Sends a reply to a `replyTo` address. Best effort: a caller that left is not an error. */
-  reply(replyTo: string, body: Buffer, properties: MessageProperties): Promise<void>;
+  /**
+   * Sends a reply to a `replyTo` address. Best effort: a caller that left is not an error. Given
+   * the delivery it answers, a transport may send it on that delivery's channel, so that the reply
+   * and the delivery's ack reach the broker together.
+   */
+  reply(replyTo: string, body: Buffer, properties: MessageProperties, answering?: Delivery): Promise<void>;
 
   /**
    * Connection state changes: `disconnected` (recovery has begun; nothing unacknowledged is lost,

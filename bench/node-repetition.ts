@@ -112,8 +112,9 @@ export async function runNodeRepetition(context: RepetitionContext): Promise<{ w
       const sample = await rpcLatency(side.target.client, options.rpcCalls, options.rpcWarmupCalls);
       collector.add('rpc.p50Ms', side.system, sample.p50Ms);
       collector.add('rpc.p99Ms', side.system, sample.p99Ms);
+      collector.add('rpc.warmupP99Ms', side.system, sample.warmup.p99Ms);
       collector.detail(side.system, repetition, 'rpc-latency', sample);
-      latency.push([side, `p50 ${sample.p50Ms.toFixed(3)} ms p99 ${sample.p99Ms.toFixed(3)} ms`]);
+      latency.push([side, `p50 ${sample.p50Ms.toFixed(3)} ms p99 ${sample.p99Ms.toFixed(3)} ms (warm-up p99 ${sample.warmup.p99Ms.toFixed(3)} ms)`]);
     }
     line(`RPC latency (${options.rpcCalls} calls)`, latency);
 
@@ -149,13 +150,15 @@ export async function runNodeRepetition(context: RepetitionContext): Promise<{ w
     for (const side of ordered) {
       const prefetchCpu = side.server.info.prefetch.cpu;
       const lanes = Math.max(1, side.server.info.threads);
-      // Enough kernel work to outlast the measurement even if every call waits for a full prefetch of kernels.
-      const budgetMs = options.isolationCalls * (prefetchCpu * context.kernelMs + 5) + 2_000;
+      // Enough kernel work to outlast a saturated phase even if every call waits for a full prefetch of kernels.
+      const callsPerPhase = Math.ceil(options.isolationCalls / (2 * options.isolationPairs));
+      const budgetMs = callsPerPhase * (prefetchCpu * context.kernelMs + 5) + 2_000;
       const backlog = Math.ceil((budgetMs / context.kernelMs) * lanes);
       const sample = await isolation(side.target.client, side.server, admin, {
         calls: options.isolationCalls,
         warmupCalls: options.isolationWarmupCalls,
-        backlog,
+        pairs: options.isolationPairs,
+        backlogPerPhase: backlog,
         kernelN: options.kernelN,
         busyAfter: lanes,
         cpuQueue: `${side.namespace}.bench-cpu`,

@@ -18,6 +18,8 @@ export interface BenchOptions {
   readonly kernelN: number;
   readonly isolationCalls: number;
   readonly isolationWarmupCalls: number;
+  /** Idle and saturated phases alternate in this many pairs (scenarios/isolation.ts). */
+  readonly isolationPairs: number;
   readonly celery: boolean;
   /** Experiments: override Warren's CPU pool threads / the bench-cpu queue's prefetch (default: Warren's own defaults). */
   readonly cpuThreads: number | undefined;
@@ -67,7 +69,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     celeryIoTasks: quick ? 3_000 : 20_000,
     publishWindow: 500,
     rpcCalls: quick ? 300 : 2_000,
-    rpcWarmupCalls: quick ? 50 : 200,
+    // Past the warm-up of a fresh server's RPC path (see scenarios/rpc-latency.ts): in runs with 200,
+    // Warren's and raw amqplib's measured calls still fell inside it, Celery's (no JIT) did not.
+    rpcWarmupCalls: quick ? 1_000 : 3_000,
     rpcThroughputCalls: quick ? 2_000 : 20_000,
     rpcInFlight: 100,
     cpuTasks: quick ? 200 : 2_000,
@@ -76,6 +80,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     // / idle ratio from 1.5 to 3.5 between runs. (The baseline's saturated phase is most of the cost.)
     isolationCalls: quick ? 100 : 2_000,
     isolationWarmupCalls: 20,
+    isolationPairs: quick ? 1 : 4,
     celery: !argv.includes('--no-celery'),
     cpuThreads: optionalNumberAfter('--cpu-threads'),
     cpuPrefetch: optionalNumberAfter('--cpu-prefetch'),

@@ -18,6 +18,7 @@ export type FigureKey =
   | 'io.clientCpuUs'
   | 'rpc.p50Ms'
   | 'rpc.p99Ms'
+  | 'rpc.warmupP99Ms'
   | 'rpc.callsPerSec'
   | 'cpu.tasksPerSec'
   | 'cpu.kernelMs'
@@ -52,6 +53,7 @@ export const FIGURES: readonly FigureDef[] = [
   { key: 'io.clientCpuUs', label: '1. … caller CPU time per task (bench process)', unit: 'µs', better: 'lower', digits: 1, baseline: 'raw' },
   { key: 'rpc.p50Ms', label: '2. RPC latency p50, 1 in flight', unit: 'ms', better: 'lower', digits: 3, baseline: 'raw' },
   { key: 'rpc.p99Ms', label: '2. RPC latency p99, 1 in flight', unit: 'ms', better: 'lower', digits: 3, baseline: 'raw' },
+  { key: 'rpc.warmupP99Ms', label: '2. … p99 of the warm-up calls before them (the server still warming up)', unit: 'ms', better: 'lower', digits: 3, baseline: 'raw' },
   { key: 'rpc.callsPerSec', label: '2. RPC throughput, 100 in flight', unit: 'calls/s', better: 'higher', digits: 0, baseline: 'raw' },
   { key: 'cpu.tasksPerSec', label: '3. CPU throughput (baseline: serial, 1 thread; ratio = speedup)', unit: 'tasks/s', better: 'higher', digits: 1, baseline: 'serial' },
   { key: 'cpu.kernelMs', label: '3. CPU kernel time per task (serial)', unit: 'ms', better: 'lower', digits: 3, baseline: undefined, reference: 'serial' },

@@ -59,8 +59,9 @@ export async function runCelery(context: CeleryContext): Promise<CeleryPoolSetup
         const latency = await rpcLatency(client, options.rpcCalls, options.rpcWarmupCalls);
         collector.add('rpc.p50Ms', system, latency.p50Ms);
         collector.add('rpc.p99Ms', system, latency.p99Ms);
+        collector.add('rpc.warmupP99Ms', system, latency.warmup.p99Ms);
         collector.detail(system, repetition, 'rpc-latency', latency);
-        say(`${tag}: ${io.tasksPerSec.toFixed(0)} tasks/s; RPC p50 ${latency.p50Ms.toFixed(3)} ms p99 ${latency.p99Ms.toFixed(3)} ms`);
+        say(`${tag}: ${io.tasksPerSec.toFixed(0)} tasks/s; RPC p50 ${latency.p50Ms.toFixed(3)} ms p99 ${latency.p99Ms.toFixed(3)} ms (warm-up p99 ${latency.warmup.p99Ms.toFixed(3)} ms)`);
       }
       if (client.failures > 0) say(`celery ${setup.pool}: warning: ${client.failures} task(s) did not succeed`);
     } finally {

@@ -10,13 +10,21 @@ export interface LatencySample {
   readonly latenciesMs: number[];
 }
 
+export interface RpcLatencySample extends LatencySample {
+  /** The warm-up calls before the measured ones, timed the same way. */
+  readonly warmup: LatencySample;
+}
+
 /**
  * Scenario 2a: `await client.echo(i)` one call in flight at a time; round trip from the call to the
- * resolved result (publish confirm and reply both in).
+ * resolved result (publish confirm and reply both in). The measured calls follow `warmupCalls`
+ * that are timed too and reported apart: a Node process's first few thousand calls on a path cost
+ * it two to three times the CPU of later ones (V8 compiles the path in background threads, the
+ * heap grows), and on 2 cores shared with the broker and the caller that shows as a heavier tail.
  */
-export async function rpcLatency(client: IoClient, calls: number, warmupCalls: number): Promise<LatencySample> {
-  for (let i = 0; i < warmupCalls; i++) await client.echo(i);
-  return sequentialEchoes(client, calls);
+export async function rpcLatency(client: IoClient, calls: number, warmupCalls: number): Promise<RpcLatencySample> {
+  const warmup = await sequentialEchoes(client, warmupCalls);
+  return { ...(await sequentialEchoes(client, calls)), warmup };
 }
 
 /** `calls` sequential echo round trips, measured one by one. */

@@ -172,9 +172,18 @@ export async function runNodeRepetition(context: RepetitionContext): Promise<{ w
       collector.detail(side.system, repetition, 'isolation', sample);
       if (!sample.saturatedThroughout) say(`${tag}: warning: ${side.system}'s CPU queue ran dry during the isolation scenario (backlog ${backlog})`);
       iso.push([side, `p99 idle ${sample.idle.p99Ms.toFixed(3)} ms / saturated ${sample.saturated.p99Ms.toFixed(3)} ms (x${sample.p99Ratio.toFixed(2)})`]);
+      // The floor at the CPU workers' own priority: this server idle, an unrelated SCHED_IDLE process busy.
+      const idleHog = await echoesUnderCpuHog(side.target.client, options.isolationCalls, warren.info.threads, options.kernelN, context.cleanup, 'idle');
+      if (idleHog) {
+        collector.add('iso.idleHogP99Ms', side.system, idleHog.p99Ms);
+        collector.add('iso.idleHogP99Ratio', side.system, idleHog.p99Ms / sample.idle.p99Ms);
+        collector.detail(side.system, repetition, 'machine-floor-sched-idle', idleHog);
+        iso.push([side, `with an unrelated ${warren.info.threads}-thread SCHED_IDLE CPU hog p99 ${idleHog.p99Ms.toFixed(3)} ms (x${(idleHog.p99Ms / sample.idle.p99Ms).toFixed(2)})`]);
+      }
       if (side.system === 'raw') {
         // The machine floor: the same echoes, the baseline's CPU queue idle, an unrelated process saturating the cores.
         const hog = await echoesUnderCpuHog(side.target.client, options.isolationCalls, warren.info.threads, options.kernelN, context.cleanup);
+        if (!hog) throw new Error('the normal-priority CPU hog always runs');
         collector.add('iso.hogP50Ms', 'raw', hog.p50Ms);
         collector.add('iso.hogP99Ms', 'raw', hog.p99Ms);
         collector.add('iso.hogP99Ratio', 'raw', hog.p99Ms / sample.idle.p99Ms);

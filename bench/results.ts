@@ -31,6 +31,8 @@ export type FigureKey =
   | 'iso.hogP50Ms'
   | 'iso.hogP99Ms'
   | 'iso.hogP99Ratio'
+  | 'iso.idleHogP99Ms'
+  | 'iso.idleHogP99Ratio'
   | 'mem.idleMb'
   | 'mem.loadMb'
   | 'mem.floorMb';
@@ -66,6 +68,8 @@ export const FIGURES: readonly FigureDef[] = [
   { key: 'iso.hogP50Ms', label: '4. Machine floor: raw amqplib echo p50 while an unrelated process keeps as many threads busy as Warren has', unit: 'ms', better: 'lower', digits: 3, baseline: undefined, reference: 'raw' },
   { key: 'iso.hogP99Ms', label: '4. Machine floor: raw amqplib echo p99, same', unit: 'ms', better: 'lower', digits: 3, baseline: undefined, reference: 'raw' },
   { key: 'iso.hogP99Ratio', label: '4. Machine floor: raw amqplib p99 with the unrelated CPU load / idle', unit: '×', better: 'lower', digits: 2, baseline: undefined, reference: 'raw' },
+  { key: 'iso.idleHogP99Ms', label: "4. Floor at the CPU workers' priority: echo p99, the server idle, while an unrelated process keeps as many threads busy under SCHED_IDLE", unit: 'ms', better: 'lower', digits: 3, baseline: 'raw' },
+  { key: 'iso.idleHogP99Ratio', label: '4. … that floor / idle p99 (compare with saturated / idle)', unit: '×', better: 'lower', digits: 2, baseline: 'raw' },
   { key: 'mem.idleMb', label: '5. Server RSS, idle', unit: 'MB', better: 'lower', digits: 1, baseline: 'raw' },
   { key: 'mem.loadMb', label: '5. Server RSS, peak under scenario 1 load', unit: 'MB', better: 'lower', digits: 1, baseline: 'raw' },
   { key: 'mem.floorMb', label: '5. RSS of an empty `node -r @swc-node/register` child (the loader floor under both)', unit: 'MB', better: 'lower', digits: 1, baseline: undefined, reference: 'empty' },

@@ -24,8 +24,8 @@ let lastSound: string | undefined;
  * the broker drops what is published to it.
  *
  * This checks the shape, not that the pid is alive: a well-formed pid for a node the broker does
- * not know also breaks the connection, which the redelivery limit then catches (the runtime gives
- * up on such a message without replying).
+ * not know also breaks the connection. The redelivery limit ends that: the message is
+ * dead-lettered, and acknowledged before its rejection reply goes out.
  */
 export function replyAddressProblem(replyTo: string): string | undefined {
   if (replyTo === lastSound || !replyTo.startsWith(DIRECT_REPLY_TO_PREFIX)) return undefined;

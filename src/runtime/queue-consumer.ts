@@ -164,16 +164,17 @@ export class QueueConsumer {
   }
 
   /**
-   * Never run: dead-lettered with the reason, and a waiting caller is told why, unless `tellCaller`
-   * is false (the reply may be what kept breaking the connection).
+   * Never run: dead-lettered with the reason, and a waiting caller is told why. The original is
+   * settled before the reply, which then leaves after its ack on the same channel: a reply that
+   * makes the broker close the connection (some reply addresses do) cannot bring the message back.
    */
-  private async reject(entry: InFlight, error: unknown, tellCaller = true): Promise<void> {
+  private async reject(entry: InFlight, error: unknown): Promise<void> {
     const { delivery } = entry;
     const identity = peekTaskIdentity(delivery.properties);
     const reason = serializeError(error);
     const routed = await this.deps.republisher.deadLetter(delivery, this.deps.plan.queue.name, reason, 0);
-    if (tellCaller && identity.replyTo && identity.id) await this.reply(identity.replyTo, identity.id, { ok: false, error: reason });
     this.settleAfter(entry, routed);
+    if (identity.replyTo && identity.id) await this.reply(identity.replyTo, identity.id, { ok: false, error: reason }, delivery);
     const request = { id: identity.id ?? '(none)', task: identity.task ?? '(unknown)', attempt: 0 };
     this.report(entry, request, 'rejected', 0, reason);
   }
@@ -189,7 +190,6 @@ export class QueueConsumer {
       return this.reject(
         entry,
         new RedeliveryLimitError(`Delivered ${redeliveries} times without being acknowledged (limit ${this.deps.maxRedeliveries}): it probably crashes the runtime that runs it`),
-        false, // its reply may be the crash: RabbitMQ closes the connection on some reply addresses
       );
     }
     const shortestTier = this.deps.delayTiersMs[0] as number;

@@ -375,9 +375,14 @@ class AmqpDelivery implements Delivery {
     this.redelivered = message.fields.redelivered;
   }
 
-  /** Publishes on the channel this message came in on; false when that channel has closed. */
+  /**
+   * Publishes on the channel this message came in on; false when that channel has closed. Acks
+   * settled before it leave first, in order on the channel: a message acknowledged before its
+   * reply stays acknowledged even if the reply makes the broker close the connection.
+   */
   publishOnChannel(routingKey: string, body: Buffer, options: Options.Publish): boolean {
     try {
+      this.acks?.flush();
       this.channel.publish('', routingKey, body, options);
       return true;
     } catch {

@@ -158,8 +158,9 @@ export class QueueConsumer {
       return;
     }
     const routed = await this.deps.republisher.deadLetter(entry.delivery, this.deps.plan.queue.name, error, request.attempt);
-    if (request.replyTo) await this.reply(request.replyTo, request.id, result.outcome);
+    // The dead-letter copy holds the failure: as for a rejection, acknowledge before replying.
     this.settleAfter(entry, routed);
+    if (request.replyTo) await this.reply(request.replyTo, request.id, result.outcome, entry.delivery);
     this.report(entry, request, 'failed', result.threadId, error);
   }
 

@@ -24,6 +24,8 @@ export type Request =
   /** `process.cpuUsage()` of the whole child (all its threads), in µs. */
   | { readonly op: 'cpu-usage' }
   | { readonly op: 'rss-sampling'; readonly on: boolean }
+  /** Total wall time of the kernels the child has run, and how many, as its KernelClock counted them. */
+  | { readonly op: 'kernel-time' }
   /** Baseline only: run the kernel `count` times serially in the child's main thread. */
   | { readonly op: 'serial-kernel'; readonly n: number; readonly count: number }
   | { readonly op: 'stop' };
@@ -43,6 +45,7 @@ export interface Responses {
   readonly rss: { readonly bytes: number };
   readonly 'cpu-usage': { readonly user: number; readonly system: number };
   readonly 'rss-sampling': RssSamples;
+  readonly 'kernel-time': { readonly totalMs: number; readonly kernels: number };
   readonly 'serial-kernel': { readonly wallMs: number; readonly checksum: number };
   readonly stop: { readonly stopped: true };
 }

@@ -138,11 +138,12 @@ export async function runNodeRepetition(context: RepetitionContext): Promise<{ w
     collector.add('cpu.tasksPerSec', 'warren', cpu.tasksPerSec);
     collector.add('cpu.tasksPerSec', 'serial', cpu.serialTasksPerSec);
     collector.add('cpu.kernelMs', 'serial', cpu.kernelMsPerTask);
+    collector.add('cpu.poolKernelMs', 'warren', cpu.poolKernelMsPerTask);
     collector.add('cpu.overheadMs', 'warren', cpu.overheadMsPerTask);
     collector.detail('warren', repetition, 'cpu-throughput', cpu);
     say(
       `${tag}: CPU fib(${cpu.kernelN}) x ${cpu.tasks}: warren ${cpu.tasksPerSec.toFixed(1)} tasks/s on ${cpu.threads} threads, serial ${cpu.serialTasksPerSec.toFixed(1)} tasks/s ` +
-        `(kernel ${cpu.kernelMsPerTask.toFixed(2)} ms): speedup ${cpu.speedup.toFixed(2)}x, overhead ${cpu.overheadMsPerTask.toFixed(3)} ms/task`,
+        `(kernel ${cpu.kernelMsPerTask.toFixed(2)} ms; in the pool ${cpu.poolKernelMsPerTask.toFixed(2)} ms): speedup ${cpu.speedup.toFixed(2)}x, overhead ${cpu.overheadMsPerTask.toFixed(3)} ms/task`,
     );
 
     // 4. isolation: I/O RPC latency with the CPU queue idle, then saturated

@@ -1,3 +1,4 @@
+import { KernelClock } from '../jobs/kernel-clock';
 import { RSS_SAMPLE_MS, type Counts, type FromChild, type Op, type QueueKind, type Request, type Responses, type ServerInfo, type ToChild } from '../ipc';
 
 export interface ChildHooks {
@@ -24,6 +25,8 @@ export class ChildControl {
   private nextArmId = 1;
   private sampling: { timer: NodeJS.Timeout; samples: number[] } | undefined;
   private stopping: Promise<void> | undefined;
+  /** The kernels run in this process, in any thread. */
+  readonly kernels = new KernelClock();
 
   constructor(private readonly hooks: ChildHooks) {
     process.on('message', (message: ToChild) => void this.onRequest(message));
@@ -92,6 +95,8 @@ export class ChildControl {
         return process.cpuUsage();
       case 'rss-sampling':
         return this.setSampling(request.on);
+      case 'kernel-time':
+        return this.kernels.read();
       case 'serial-kernel':
         if (!this.hooks.serialKernel) throw new Error('this server has no serial kernel');
         return this.hooks.serialKernel(request.n, request.count);

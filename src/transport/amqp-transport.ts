@@ -207,6 +207,11 @@ export class AmqpTransport implements Transport {
 
   /** Runs on every (re)connection, before anyone may use it. A failure here makes amqplib try again. */
   private async setUp(connection: ChannelModel): Promise<void> {
+    // amqplib listens for this connection's errors only once setup is done. A connection the
+    // broker closes with an error while we set up (a consumer started here may already have
+    // replied to an address that breaks it) would throw its 'error' event out of the process.
+    // The setup's pending calls reject instead, and amqplib connects again.
+    connection.on('error', () => {});
     const publishChannel = await connection.createConfirmChannel();
     publishChannel.on('error', () => {}); // a channel error closes it; publishes see that and retry
     publishChannel.on('return', (message: ConsumeMessage) => {

@@ -6,6 +6,7 @@ import { isRetryable } from '../policy/retry-policy';
 import { serializeError } from '../protocol/serialized-error';
 import type { CpuTaskMessage, CpuWorkerData } from './cpu-worker-protocol';
 import type { Pool, RunResult, TaskRun } from './pool';
+import { TaskStartTimes } from './task-start-times';
 import { workerExecArgv, type WorkerTypeScript } from './worker-typescript';
 
 export interface CpuPoolOptions {
@@ -29,10 +30,17 @@ export class CpuPool implements Pool {
   private running = 0;
   private restarts = 0;
   private closed = false;
+  private readonly startTimes = new TaskStartTimes();
 
   constructor(options: CpuPoolOptions) {
     this.capacity = options.threads;
-    const workerData: CpuWorkerData = { configFile: options.configFile, niceness: options.niceness, schedIdle: options.schedIdle, typescript: options.typescript };
+    const workerData: CpuWorkerData = {
+      configFile: options.configFile,
+      niceness: options.niceness,
+      schedIdle: options.schedIdle,
+      typescript: options.typescript,
+      taskStartTimes: this.startTimes.buffer,
+    };
     this.piscina = new Piscina({
       filename: path.join(__dirname, 'cpu-worker-entry.js'),
       minThreads: options.threads,
@@ -57,6 +65,7 @@ export class CpuPool implements Pool {
   }
 
   async run({ taskId, attempt, definition, args, traceparent }: TaskRun): Promise<RunResult> {
+    const limit = definition.hardTimeLimitMs === undefined ? undefined : new HardLimit(definition.hardTimeLimitMs, this.startTimes);
     const message: CpuTaskMessage = {
       taskId,
       traceparent,
@@ -67,20 +76,20 @@ export class CpuPool implements Pool {
       exportName: definition.exportName,
       method: definition.method,
       args,
+      startSlot: limit?.slot,
     };
-    // Aborting a running piscina task terminates its worker thread: that is the hard limit.
-    const signal = definition.hardTimeLimitMs === undefined ? undefined : AbortSignal.timeout(definition.hardTimeLimitMs);
     this.running++;
     try {
-      return (await this.piscina.run(message, { signal })) as RunResult;
+      return (await this.piscina.run(message, { signal: limit?.signal })) as RunResult;
     } catch (error) {
       this.restarts++; // a rejected run means its thread was terminated or died; piscina replaces it
       const failure =
-        signal?.aborted && definition.hardTimeLimitMs !== undefined
+        limit?.signal.aborted && definition.hardTimeLimitMs !== undefined
           ? new TaskTimeLimitError(definition.name, definition.hardTimeLimitMs)
           : new WorkerCrashedError(`The worker thread running ${definition.name} died: ${describe(error)}`, { cause: error });
       return { outcome: { ok: false, error: serializeError(failure) }, threadId: -1, retryable: isRetryable(failure, definition.retry.retryOn) };
     } finally {
+      limit?.release();
       this.running--;
     }
   }
@@ -89,5 +98,44 @@ export class CpuPool implements Pool {
     if (this.closed) return;
     this.closed = true;
     await this.piscina.destroy();
+  }
+}
+
+/**
+ * A task's hard time limit, counted from the moment its worker calls the job method, not from
+ * when it was handed to piscina: a CPU queue prefetches more tasks than it has threads, and a
+ * crashed thread is replaced by one that first loads the job modules, and a limit counted from
+ * the hand-over killed tasks for the time they waited. When the limit comes due it asks when the
+ * task started and waits for the rest; aborting the signal terminates the worker's thread. (A
+ * job module that never finishes loading in a worker is therefore not stopped by it.)
+ */
+class HardLimit {
+  readonly slot: number | undefined;
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly ms: number,
+    private readonly startTimes: TaskStartTimes,
+  ) {
+    // Without a free slot (thousands in flight) the limit counts from the hand-over, as a fallback.
+    this.slot = startTimes.take();
+    this.timer = setTimeout(() => this.due(), ms);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  release(): void {
+    clearTimeout(this.timer);
+    if (this.slot !== undefined) this.startTimes.give(this.slot);
+  }
+
+  private due(): void {
+    const started = this.slot === undefined ? Date.now() - this.ms : this.startTimes.startedAt(this.slot);
+    const left = started === undefined ? this.ms : started + this.ms - Date.now();
+    if (left <= 0) this.controller.abort();
+    else this.timer = setTimeout(() => this.due(), left);
   }
 }

@@ -10,6 +10,8 @@ export interface CpuWorkerData {
   readonly schedIdle: boolean;
   /** How to compile TypeScript without loading the compiler; undefined: the worker loads its own loader if it needs one. */
   readonly typescript: WorkerTypeScript | undefined;
+  /** Shared with the main thread: when each task started (task-start-times.ts). */
+  readonly taskStartTimes: SharedArrayBuffer;
 }
 
 /** One task for a CPU worker: plain data, so it crosses the thread boundary by structured clone. */
@@ -23,4 +25,6 @@ export interface CpuTaskMessage {
   readonly args: readonly unknown[];
   readonly softTimeLimitMs: number | undefined;
   readonly traceparent: string | undefined;
+  /** Where to write when the task starts, for its hard time limit; undefined: nobody asks. */
+  readonly startSlot: number | undefined;
 }

@@ -11,9 +11,11 @@ import { invokeTask } from './invoke-task';
 import { JobInstances } from './job-instances';
 import type { CpuTaskMessage, CpuWorkerData } from './cpu-worker-protocol';
 import type { RunResult } from './pool';
+import { markStarted, startTimesView } from './task-start-times';
 import { lowerThreadPriority } from './thread-priority';
 
 lowerThreadPriority(workerData as CpuWorkerData);
+const startTimes = startTimesView((workerData as CpuWorkerData).taskStartTimes);
 
 /** A CPU worker thread is its own isolate: it loads the config's providers and the job modules itself. */
 let instances: JobInstances | undefined;
@@ -59,7 +61,11 @@ export default async function runCpuTask(message: CpuTaskMessage): Promise<RunRe
   let found: JobClass | undefined;
   try {
     found = jobClass(message);
-    const result = await invokeTask(setUp(), found, message);
+    const instances = setUp();
+    // The hard limit counts the task's own run: not a new thread's loading of the job module and
+    // the config's providers, which under load took seconds and killed tasks that had not begun.
+    if (message.startSlot !== undefined) markStarted(startTimes, message.startSlot);
+    const result = await invokeTask(instances, found, message);
     return { outcome: { ok: true, result }, threadId, retryable: false };
   } catch (error) {
     // retryOn may be a predicate or error classes: only this thread has the real error to test.

@@ -120,7 +120,7 @@ class HardLimit {
   ) {
     // Without a free slot (thousands in flight) the limit counts from the hand-over, as a fallback.
     this.slot = startTimes.take();
-    this.timer = setTimeout(() => this.due(), ms);
+    this.timer = this.arm(ms);
   }
 
   get signal(): AbortSignal {
@@ -136,6 +136,11 @@ class HardLimit {
     const started = this.slot === undefined ? Date.now() - this.ms : this.startTimes.startedAt(this.slot);
     const left = started === undefined ? this.ms : started + this.ms - Date.now();
     if (left <= 0) this.controller.abort();
-    else this.timer = setTimeout(() => this.due(), left);
+    else this.timer = this.arm(left);
+  }
+
+  /** Unref'd, as AbortSignal.timeout's timer was: the task in flight is what keeps the process alive. */
+  private arm(ms: number): NodeJS.Timeout {
+    return setTimeout(() => this.due(), ms).unref();
   }
 }

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
+import { deadlines } from '../context/task-context';
 import { TaskTimeLimitError, WorkerCrashedError, describe } from '../errors';
 import { isRetryable } from '../policy/retry-policy';
 import { serializeError } from '../protocol/serialized-error';
+import type { Deadline } from '../util/deadline-clock';
 import type { CpuTaskMessage, CpuWorkerData } from './cpu-worker-protocol';
 import type { Pool, RunResult, TaskRun } from './pool';
 import { TaskStartTimes } from './task-start-times';
@@ -84,8 +86,8 @@ export class CpuPool implements Pool {
     } catch (error) {
       this.restarts++; // a rejected run means its thread was terminated or died; piscina replaces it
       const failure =
-        limit?.signal.aborted && definition.hardTimeLimitMs !== undefined
-          ? new TaskTimeLimitError(definition.name, definition.hardTimeLimitMs)
+        limit?.signal.aborted
+          ? new TaskTimeLimitError(definition.name, limit.ms)
           : new WorkerCrashedError(`The worker thread running ${definition.name} died: ${describe(error)}`, { cause: error });
       return { outcome: { ok: false, error: serializeError(failure) }, threadId: -1, retryable: isRetryable(failure, definition.retry.retryOn) };
     } finally {
@@ -105,22 +107,25 @@ export class CpuPool implements Pool {
  * A task's hard time limit, counted from the moment its worker calls the job method, not from
  * when it was handed to piscina: a CPU queue prefetches more tasks than it has threads, and a
  * crashed thread is replaced by one that first loads the job modules, and a limit counted from
- * the hand-over killed tasks for the time they waited. When the limit comes due it asks when the
- * task started and waits for the rest; aborting the signal terminates the worker's thread. (A
- * job module that never finishes loading in a worker is therefore not stopped by it.)
+ * the hand-over killed tasks for the time they waited. The limit first comes due on the thread's
+ * deadline clock, as the I/O pool's do (most tasks end well before it: no timer per task); then
+ * it asks when the task started and, if it waited, sets a timer for the rest. Aborting the signal
+ * terminates the worker's thread. (A job module that never finishes loading in a worker is
+ * therefore not stopped by it.)
  */
 class HardLimit {
   readonly slot: number | undefined;
   private readonly controller = new AbortController();
-  private timer: NodeJS.Timeout;
+  private readonly deadline: Deadline;
+  private rest: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly ms: number,
+    readonly ms: number,
     private readonly startTimes: TaskStartTimes,
   ) {
     // Without a free slot (thousands in flight) the limit counts from the hand-over, as a fallback.
     this.slot = startTimes.take();
-    this.timer = this.arm(ms);
+    this.deadline = deadlines.schedule(ms, () => this.due());
   }
 
   get signal(): AbortSignal {
@@ -128,19 +133,16 @@ class HardLimit {
   }
 
   release(): void {
-    clearTimeout(this.timer);
+    this.deadline.cancel();
+    clearTimeout(this.rest);
     if (this.slot !== undefined) this.startTimes.give(this.slot);
   }
 
   private due(): void {
-    const started = this.slot === undefined ? Date.now() - this.ms : this.startTimes.startedAt(this.slot);
-    const left = started === undefined ? this.ms : started + this.ms - Date.now();
+    const started = this.slot === undefined ? undefined : this.startTimes.startedAt(this.slot);
+    const left = this.slot === undefined ? 0 : started === undefined ? this.ms : started + this.ms - Date.now();
+    // Unref'd, as the clock is: the task in flight is what keeps the process alive.
     if (left <= 0) this.controller.abort();
-    else this.timer = this.arm(left);
-  }
-
-  /** Unref'd, as AbortSignal.timeout's timer was: the task in flight is what keeps the process alive. */
-  private arm(ms: number): NodeJS.Timeout {
-    return setTimeout(() => this.due(), ms).unref();
+    else this.rest = setTimeout(() => this.due(), left).unref();
   }
 }

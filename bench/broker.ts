@@ -5,8 +5,6 @@ export interface BenchBroker {
   readonly url: string;
   /** The throwaway node, when we started one (stop it!). */
   readonly node: RabbitNode | undefined;
-  /** The broker's process, when the bench started it: only then can a scenario pin it to cores. */
-  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -14,9 +12,9 @@ export async function openBroker(log: (line: string) => void): Promise<BenchBrok
   const external = process.env.WARREN_BROKER_URL?.trim();
   if (external) {
     log(`broker: WARREN_BROKER_URL (no node started)`);
-    return { url: external, node: undefined, pid: undefined, stop: async () => {} };
+    return { url: external, node: undefined, stop: async () => {} };
   }
   await ensureRabbitMqInstalled(log);
   const node = await startRabbitNode({ log });
-  return { url: node.url, node, pid: node.pid, stop: () => node.stop() };
+  return { url: node.url, node, stop: () => node.stop() };
 }

@@ -9,8 +9,7 @@ import type { ServerInfo } from './ipc';
 import type { ResultsCollector, SystemId } from './results';
 import { cpuThroughput } from './scenarios/cpu-throughput';
 import { ioThroughput } from './scenarios/io-throughput';
-import { allowedCores, hasTaskset, splitCores, withCoresSplit } from './scenarios/core-split';
-import { isolation, type IsolationOptions } from './scenarios/isolation';
+import { isolation } from './scenarios/isolation';
 import { echoesUnderCpuHog } from './scenarios/machine-saturation';
 import { idleRss } from './scenarios/memory';
 import { rpcLatency } from './scenarios/rpc-latency';
@@ -28,8 +27,6 @@ export interface RepetitionContext {
   readonly collector: ResultsCollector;
   readonly cleanup: Cleanup;
   readonly profileDir: string | undefined;
-  /** The broker's process when the bench started it (pinned to cores for scenario 4b), else undefined. */
-  readonly brokerPid: number | undefined;
 }
 
 const MB = 1024 * 1024;
@@ -151,32 +148,30 @@ export async function runNodeRepetition(context: RepetitionContext): Promise<{ w
 
     // 4. isolation: I/O RPC latency with the CPU queue idle, then saturated
     const iso: Array<[Side, string]> = [];
-    const isolationOptions = (side: Side): IsolationOptions => {
+    for (const side of ordered) {
       const prefetchCpu = side.server.info.prefetch.cpu;
       const lanes = Math.max(1, side.server.info.threads);
       // Enough kernel work to outlast a saturated phase even if every call waits for a full prefetch of kernels.
       const callsPerPhase = Math.ceil(options.isolationCalls / (2 * options.isolationPairs));
       const budgetMs = callsPerPhase * (prefetchCpu * context.kernelMs + 5) + 2_000;
-      return {
+      const backlog = Math.ceil((budgetMs / context.kernelMs) * lanes);
+      const sample = await isolation(side.target.client, side.server, admin, {
         calls: options.isolationCalls,
         warmupCalls: options.isolationWarmupCalls,
         pairs: options.isolationPairs,
-        backlogPerPhase: Math.ceil((budgetMs / context.kernelMs) * lanes),
+        backlogPerPhase: backlog,
         kernelN: options.kernelN,
         busyAfter: lanes,
         cpuQueue: `${side.namespace}.bench-cpu`,
         publishWindow: options.publishWindow,
-      };
-    };
-    for (const side of ordered) {
-      const sample = await isolation(side.target.client, side.server, admin, isolationOptions(side));
+      });
       collector.add('iso.idleP50Ms', side.system, sample.idle.p50Ms);
       collector.add('iso.idleP99Ms', side.system, sample.idle.p99Ms);
       collector.add('iso.satP50Ms', side.system, sample.saturated.p50Ms);
       collector.add('iso.satP99Ms', side.system, sample.saturated.p99Ms);
       collector.add('iso.p99Ratio', side.system, sample.p99Ratio);
       collector.detail(side.system, repetition, 'isolation', sample);
-      if (!sample.saturatedThroughout) say(`${tag}: warning: ${side.system}'s CPU queue ran dry during the isolation scenario`);
+      if (!sample.saturatedThroughout) say(`${tag}: warning: ${side.system}'s CPU queue ran dry during the isolation scenario (backlog ${backlog})`);
       iso.push([side, `p99 idle ${sample.idle.p99Ms.toFixed(3)} ms / saturated ${sample.saturated.p99Ms.toFixed(3)} ms (x${sample.p99Ratio.toFixed(2)})`]);
       // The floor at the CPU workers' own priority: this server idle, an unrelated SCHED_IDLE process busy.
       const idleHog = await echoesUnderCpuHog(side.target.client, options.isolationCalls, warren.info.threads, options.kernelN, context.cleanup, 'idle');
@@ -198,27 +193,6 @@ export async function runNodeRepetition(context: RepetitionContext): Promise<{ w
       }
     }
     line(`isolation (${options.isolationCalls} calls each)`, iso);
-
-    // 4b. Warren's isolation with the broker kept off its cores (scenarios/core-split.ts)
-    const cores = allowedCores();
-    const split = cores && splitCores(cores);
-    const warrenSide = sides.find((side) => side.system === 'warren');
-    if (context.brokerPid !== undefined && cores && split && warrenSide && hasTaskset()) {
-      const pids = { broker: context.brokerPid, caller: process.pid, server: warrenSide.server.info.pid };
-      const pinned = await withCoresSplit(pids, split, cores, () => isolation(warrenSide.target.client, warrenSide.server, admin, isolationOptions(warrenSide)));
-      if ('notPinned' in pinned) throw new Error(`scenario 4b: could not pin the processes to cores (${pinned.notPinned})`);
-      const apart = pinned.result;
-      collector.add('iso.apartIdleP99Ms', 'warren', apart.idle.p99Ms);
-      collector.add('iso.apartSatP99Ms', 'warren', apart.saturated.p99Ms);
-      collector.add('iso.apartP99Ratio', 'warren', apart.p99Ratio);
-      collector.detail('warren', repetition, 'isolation-broker-apart', { cores: split, ...apart });
-      say(
-        `${tag}: isolation with the broker and caller on cores ${split.broker.join(',')} and warren on ${split.server.join(',')}: ` +
-          `p99 idle ${apart.idle.p99Ms.toFixed(3)} ms / saturated ${apart.saturated.p99Ms.toFixed(3)} ms (x${apart.p99Ratio.toFixed(2)})`,
-      );
-    } else if (repetition === 1) {
-      say(`${tag}: isolation with the broker on its own cores: skipped (needs a broker the bench started, 2+ cores and taskset)`);
-    }
 
     for (const side of sides) {
       const counts = await side.server.request({ op: 'counts' });

@@ -34,9 +34,6 @@ export type FigureKey =
   | 'iso.hogP99Ratio'
   | 'iso.idleHogP99Ms'
   | 'iso.idleHogP99Ratio'
-  | 'iso.apartIdleP99Ms'
-  | 'iso.apartSatP99Ms'
-  | 'iso.apartP99Ratio'
   | 'mem.idleMb'
   | 'mem.loadMb'
   | 'mem.floorMb';
@@ -75,9 +72,6 @@ export const FIGURES: readonly FigureDef[] = [
   { key: 'iso.hogP99Ratio', label: '4. Machine floor: raw amqplib p99 with the unrelated CPU load / idle', unit: '×', better: 'lower', digits: 2, baseline: undefined, reference: 'raw' },
   { key: 'iso.idleHogP99Ms', label: "4. Floor at the CPU workers' priority: echo p99, the server idle, while an unrelated process keeps as many threads busy under SCHED_IDLE", unit: 'ms', better: 'lower', digits: 3, baseline: 'raw' },
   { key: 'iso.idleHogP99Ratio', label: '4. … that floor / idle p99 (compare with saturated / idle)', unit: '×', better: 'lower', digits: 2, baseline: 'raw' },
-  { key: 'iso.apartIdleP99Ms', label: "4b. Broker and caller on their own cores, Warren on the others: I/O RPC p99, CPU queue idle", unit: 'ms', better: 'lower', digits: 3, baseline: undefined },
-  { key: 'iso.apartSatP99Ms', label: '4b. … I/O RPC p99, CPU queue saturated', unit: 'ms', better: 'lower', digits: 3, baseline: undefined },
-  { key: 'iso.apartP99Ratio', label: '4b. … I/O p99 saturated / idle', unit: '×', better: 'lower', digits: 2, baseline: undefined },
   { key: 'mem.idleMb', label: '5. Server RSS, idle', unit: 'MB', better: 'lower', digits: 1, baseline: 'raw' },
   { key: 'mem.loadMb', label: '5. Server RSS, peak under scenario 1 load', unit: 'MB', better: 'lower', digits: 1, baseline: 'raw' },
   { key: 'mem.floorMb', label: '5. RSS of an empty `node -r @swc-node/register` child (the loader floor under both)', unit: 'MB', better: 'lower', digits: 1, baseline: undefined, reference: 'empty' },
@@ -137,8 +131,6 @@ export function checkTargets(medians: Medians): TargetCheck[] {
     check('RPC p50, Warren / raw amqplib', ratio(get('rpc.p50Ms', 'warren'), get('rpc.p50Ms', 'raw')), '≤ 1.30', (v) => v <= 1.3),
     check('CPU speedup, Warren vs serial', ratio(get('cpu.tasksPerSec', 'warren'), get('cpu.tasksPerSec', 'serial')), '≥ 1.80', (v) => v >= 1.8),
     check('Warren I/O p99 saturated / idle', get('iso.p99Ratio', 'warren'), '≤ 2.00', (v) => v <= 2),
-    // Not a separate target: the same one with the broker off Warren's cores (bench/scenarios/core-split.ts says why).
-    check('… the same with the broker on its own cores (4b)', get('iso.apartP99Ratio', 'warren'), '≤ 2.00', (v) => v <= 2),
     // The overhead per task is about constant, so its share of a 10 ms task is what the target asks.
     check('CPU dispatch overhead, share of a 10 ms task (%)', percentOf(get('cpu.overheadMs', 'warren'), 10), '< 5', (v) => v < 5),
     check('I/O no-op throughput, Warren / the faster Celery pool', ratio(get('io.tasksPerSec', 'warren'), best(celery('io.tasksPerSec'), Math.max)), '≥ 5', (v) => v >= 5),

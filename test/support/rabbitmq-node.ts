@@ -40,8 +40,6 @@ export interface RabbitNode {
   readonly url: string; // amqp://guest:guest@127.0.0.1:<port>
   readonly nodeName: string; // e.g. warren-test-<random>@localhost
   readonly port: number;
-  /** The node's beam.smp process, when this process started the node (the bench pins it to cores). */
-  readonly pid?: number;
   /** runs rabbitmqctl -n <node> with the node's env; resolves stdout, rejects with stderr on failure */
   ctl(args: string[]): Promise<string>;
   /** list_queues as objects (`rabbitmqctl list_queues name messages consumers arguments --formatter json`) */
@@ -709,7 +707,6 @@ export async function startRabbitNode(options: { log?: Log } = {}): Promise<Rabb
     url: `amqp://guest:guest@127.0.0.1:${amqpPort}`,
     nodeName: layout.nodeName,
     port: amqpPort,
-    ...(beamPid === undefined ? {} : { pid: beamPid }),
     ...api,
     stop,
   };

@@ -37,8 +37,8 @@ export const USAGE = `npm run bench [-- options]
   --no-celery      skip the Celery columns even when python3-celery is installed
   --cpu-threads N  experiment: Warren's CPU pool threads (default: Warren's default, the cores)
   --cpu-prefetch N experiment: the bench-cpu queue's concurrency/prefetch (default: the threads)
-  --profile        node --cpu-prof on the server children; profiles and a top-self-time summary
-                   go to bench/results/profiles/
+  --profile        node --cpu-prof on the server children; profiles, a top-self-time summary
+                   and a flame graph of each (*.flame.svg) go to bench/results/profiles/
   --help
 
 WARREN_BROKER_URL=amqp://... uses that broker instead of starting a throwaway RabbitMQ node.

@@ -16,6 +16,7 @@ import { BENCH_IO_CONCURRENCY } from './jobs/bench-jobs';
 import { print, say } from './log';
 import { runNodeRepetition } from './node-repetition';
 import { USAGE, parseOptions, type BenchOptions } from './options';
+import { writeFlameGraph } from './profile/flame-graph';
 import { formatSummary } from './profile/top-self-time';
 import { buildReport } from './report/bench-report';
 import { formatMachineNote, machineNote } from './report/machine';
@@ -143,12 +144,13 @@ function summarizeProfiles(dir: string): void {
   const files = fs.readdirSync(dir).filter((file) => file.endsWith('.cpuprofile')).sort();
   const summaries = files.map((file) => formatSummary(path.join(dir, file), 30));
   fs.writeFileSync(path.join(dir, 'summary.txt'), `${summaries.join('\n\n')}\n`);
+  for (const file of files) writeFlameGraph(path.join(dir, file));
   const warren = files.filter((file) => file.startsWith('warren')).at(-1);
   if (warren) {
     print('');
     print(formatSummary(path.join(dir, warren), 20));
   }
-  say(`CPU profiles and their summaries: ${path.relative(process.cwd(), dir)}/ (summary.txt)`);
+  say(`CPU profiles, their summaries and flame graphs: ${path.relative(process.cwd(), dir)}/ (summary.txt, *.flame.svg)`);
 }
 
 function installSignalHandlers(): void {

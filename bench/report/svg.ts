@@ -50,8 +50,8 @@ export function svgChart(report: BenchReport): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif">`,
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
     `<text x="20" y="28" font-size="20" font-weight="bold" fill="#222">Warren vs baseline</text>`,
-    `<text x="20" y="48" font-size="12" fill="#555">${escape(subtitle)}</text>`,
-    `<text x="20" y="${height - 6}" font-size="10" fill="#777">${escape(report.meta.machineText)}</text>`,
+    `<text x="20" y="48" font-size="12" fill="#555">${escapeXml(subtitle)}</text>`,
+    `<text x="20" y="${height - 6}" font-size="10" fill="#777">${escapeXml(report.meta.machineText)}</text>`,
     ...parts,
     '</svg>',
     '',
@@ -116,21 +116,21 @@ function panelHeight(panel: Panel): number {
 function drawPanel(panel: Panel, top: number): string {
   const max = Math.max(...panel.bars.map((bar) => bar.value), Number.MIN_VALUE);
   const span = WIDTH - LABEL_WIDTH - VALUE_WIDTH - 20;
-  const out = [`<g transform="translate(0 ${top})">`, `<text x="20" y="20" font-size="14" font-weight="bold" fill="#222">${escape(panel.title)}</text>`];
-  if (panel.note) out.push(`<text x="${WIDTH - 20}" y="20" font-size="12" text-anchor="end" fill="#2f6fde">${escape(panel.note)}</text>`);
+  const out = [`<g transform="translate(0 ${top})">`, `<text x="20" y="20" font-size="14" font-weight="bold" fill="#222">${escapeXml(panel.title)}</text>`];
+  if (panel.note) out.push(`<text x="${WIDTH - 20}" y="20" font-size="12" text-anchor="end" fill="#2f6fde">${escapeXml(panel.note)}</text>`);
   panel.bars.forEach((bar, index) => {
     const y = PANEL_TOP + index * (BAR_HEIGHT + BAR_GAP);
     const width = Math.max(1, (bar.value / max) * span);
     out.push(
-      `<text x="${LABEL_WIDTH - 8}" y="${y + 14}" font-size="12" text-anchor="end" fill="#333">${escape(bar.label)}</text>`,
+      `<text x="${LABEL_WIDTH - 8}" y="${y + 14}" font-size="12" text-anchor="end" fill="#333">${escapeXml(bar.label)}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${bar.color}" rx="2"/>`,
-      `<text x="${(LABEL_WIDTH + width + 6).toFixed(1)}" y="${y + 14}" font-size="12" fill="#222">${escape(`${formatNumber(bar.value, panel.digits)} ${panel.unit}`)}</text>`,
+      `<text x="${(LABEL_WIDTH + width + 6).toFixed(1)}" y="${y + 14}" font-size="12" fill="#222">${escapeXml(`${formatNumber(bar.value, panel.digits)} ${panel.unit}`)}</text>`,
     );
   });
   out.push('</g>');
   return out.join('\n');
 }
 
-function escape(text: string): string {
+export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 /** A W3C trace context (https://www.w3.org/TR/trace-context/): which trace, which parent span. */
 export interface TraceParent {
@@ -29,18 +29,18 @@ export function formatTraceparent({ traceId, spanId, flags }: TraceParent): stri
  * A new trace, sampled, for a call made outside any trace. `taskId` is the random UUID the call
  * already has: its 32 hex digits (122 random bits) make the trace id and its first 16 the span
  * id, so no second random draw is needed, and a task's trace id is its id without the dashes.
+ * An id that is not a lower-case UUID (a foreign publisher's "job-7") is hashed instead: its
+ * trace is as stable as the id, the same in every runtime and retry that derives it.
  */
 export function newTraceParent(taskId: string = randomUUID()): TraceParent {
-  const hex = taskId.replaceAll('-', '');
-  if (hex.length !== 32 || !isLowerHex(hex, 0, 32)) return newTraceParent(randomUUID()); // a caller-chosen id that is not a UUID
+  let hex = taskId.replaceAll('-', '');
+  if (hex.length !== 32 || !isLowerHex(hex, 0, 32)) hex = createHash('sha256').update(taskId).digest('hex').slice(0, 32);
   return { traceId: hex, spanId: hex.slice(0, 16), flags: 1 };
 }
 
 /**
  * The trace context of a task published outside any trace: derived from its id, so the caller
  * need not send it and every runtime that handles the task (and its retries) derives the same one.
- * That holds for UUID task ids, which Warren's clients always use; a foreign publisher's
- * non-UUID id gets a fresh random trace each time it is derived.
  */
 export function traceparentForTask(taskId: string): string {
   return formatTraceparent(newTraceParent(taskId));

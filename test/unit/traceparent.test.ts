@@ -47,9 +47,13 @@ describe('traceparent', () => {
     assert.equal(parseTraceparent(traceparentForTask(taskId))?.traceId, taskId.replaceAll('-', ''));
   });
 
-  test('an id that is not a UUID still gets a valid, random trace', () => {
+  test('an id that is not a UUID gets a valid trace of its own, the same wherever it is derived', () => {
     const [a, b] = [newTraceParent('job-7'), newTraceParent('job-7')];
-    assert.ok(parseTraceparent(formatTraceparent(a)));
-    assert.notEqual(a.traceId, b.traceId);
+    assert.deepEqual(parseTraceparent(formatTraceparent(a)), a);
+    assert.deepEqual(a, b);
+    assert.notEqual(newTraceParent('job-8').traceId, a.traceId);
+    const upper = randomUUID().toUpperCase();
+    assert.equal(traceparentForTask(upper), traceparentForTask(upper), 'an upper-case UUID too');
+    assert.notEqual(newTraceParent().traceId, newTraceParent().traceId, 'without an id: a random trace');
   });
 });

@@ -9,8 +9,9 @@ import type { Channel, Message } from 'amqplib';
  * it stops at the first unsettled one.
  *
  * The flush runs at the end of the tick (process.nextTick), before amqplib writes the channel's
- * frames out in the check phase: so an ack joins a reply published in the same tick on the same
- * channel in one socket write.
+ * frames out in the check phase: so an ack leaves in the same turn as a reply published in the
+ * same tick on the same channel, right after it (see write-coalescing.ts for how that turn's
+ * frames reach the socket).
  */
 export class AckBatcher {
   /** Delivery tags in the order the broker sent them (ascending), not yet acknowledged. */

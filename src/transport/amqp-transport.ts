@@ -3,6 +3,7 @@ import { TopologyMismatchError, TransportError, describe } from '../errors';
 import type { Topology } from '../topology/topology';
 import { AckBatcher } from './ack-batcher';
 import { redactUrl } from './redact-url';
+import { coalesceWrites, socketOf } from './write-coalescing';
 import type { ConnectionStateChange, Delivery, MessageProperties, PublishOptions, PublishOutcome, QueueInfo, Subscription, Transport } from './transport';
 
 /** RabbitMQ's pseudo-queue for direct reply-to: replies need no queue of their own. */
@@ -131,11 +132,11 @@ export class AmqpTransport implements Transport {
   }
 
   async reply(replyTo: string, body: Buffer, properties: MessageProperties, answering?: Delivery): Promise<void> {
-    // On the request's own channel, the reply and the request's ack (flushed at the end of this
-    // tick) leave in one socket write instead of two: one system call and one broker wake-up less
-    // per call. A publish to the default exchange does not close a channel: an address nobody
-    // consumes is dropped (those that would close the connection are refused earlier, when the
-    // request is decoded: protocol/reply-address.ts).
+    // On the request's own channel: the request's ack (flushed at the end of this tick) follows
+    // its reply in the same turn's writes, and under load the replies and acks of one turn leave
+    // in one writev after the turn's first write (write-coalescing.ts). A publish to the default
+    // exchange does not close a channel: an address nobody consumes is dropped (those that would
+    // close the connection are refused earlier, when the request is decoded: protocol/reply-address.ts).
     if (answering instanceof AmqpDelivery && answering.publishOnChannel(replyTo, body, toAmqpOptions(properties, false))) return;
     const connection = await this.waitForConnection(Date.now() + (this.options.publishTimeoutMs ?? 10_000));
     this.replyChannel ??= openReplyChannel(connection, () => (this.replyChannel = undefined));
@@ -212,6 +213,8 @@ export class AmqpTransport implements Transport {
     // replied to an address that breaks it) would throw its 'error' event out of the process.
     // The setup's pending calls reject instead, and amqplib connects again.
     connection.on('error', () => {});
+    const socket = socketOf(connection);
+    if (socket) coalesceWrites(socket);
     const publishChannel = await connection.createConfirmChannel();
     publishChannel.on('error', () => {}); // a channel error closes it; publishes see that and retry
     publishChannel.on('return', (message: ConsumeMessage) => {

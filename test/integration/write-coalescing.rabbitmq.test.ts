@@ -40,7 +40,7 @@ function countSocketWrites(): { writesFrom(port: number): number; restore(): voi
 }
 
 describe('frames written in one turn leave the runtime together', { skip: node ? false : 'no RabbitMQ node: run through npm test' }, () => {
-  test('a burst of calls is answered in far fewer socket writes than replies', { timeout: 60_000 }, async () => {
+  test('a burst of calls is answered in far fewer socket writes than replies', { timeout: 60_000 }, async (t) => {
     const stack = await startFixtureStack(node!.url, undefined, { queues: { 'fx-io': { concurrency: 64 } } });
     const writes = countSocketWrites();
     try {
@@ -55,6 +55,7 @@ describe('frames written in one turn leave the runtime together', { skip: node ?
       // amqplib alone writes every reply on its own, plus the ack frames: at least one write per call.
       // Replies finished in the same turn leave in one writev after the turn's first write.
       assert.ok(written > 0, 'the runtime socket was found by its port');
+      t.diagnostic(`${written} socket writes for ${calls} replies and their acks`);
       assert.ok(written <= calls / 2, `${written} socket writes for ${calls} replies and their acks`);
     } finally {
       writes.restore();

@@ -9,7 +9,7 @@ import type { Deadline } from '../util/deadline-clock';
 import type { CpuTaskMessage, CpuWorkerData } from './cpu-worker-protocol';
 import type { Pool, RunResult, TaskRun } from './pool';
 import { TaskStartTimes } from './task-start-times';
-import { workerExecArgv, type WorkerTypeScript } from './worker-typescript';
+import { workerExecArgv } from './worker-exec-argv';
 
 export interface CpuPoolOptions {
   readonly threads: number;
@@ -17,7 +17,6 @@ export interface CpuPoolOptions {
   readonly maxOldGenerationSizeMb: number | undefined;
   readonly niceness: number;
   readonly schedIdle: boolean;
-  readonly typescript: WorkerTypeScript | undefined;
   readonly logger: Logger;
 }
 
@@ -40,7 +39,6 @@ export class CpuPool implements Pool {
       configFile: options.configFile,
       niceness: options.niceness,
       schedIdle: options.schedIdle,
-      typescript: options.typescript,
       taskStartTimes: this.startTimes.buffer,
     };
     this.piscina = new Piscina({
@@ -50,8 +48,7 @@ export class CpuPool implements Pool {
       idleTimeout: Number.POSITIVE_INFINITY,
       concurrentTasksPerWorker: 1,
       workerData,
-      // With SWC options from the main thread, workers need not preload the full loader (see worker-typescript.ts).
-      ...(options.typescript ? { execArgv: workerExecArgv() } : {}),
+      execArgv: workerExecArgv(),
       resourceLimits: options.maxOldGenerationSizeMb ? { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb } : undefined,
     });
     // Errors outside any task (a worker dying while idle): piscina replaces the worker; say so.

@@ -1,5 +1,3 @@
-import type { WorkerTypeScript } from './worker-typescript';
-
 /** What the main thread hands a CPU worker when it starts. */
 export interface CpuWorkerData {
   /** The config module whose `providers` the worker runs in its own container. */
@@ -8,8 +6,6 @@ export interface CpuWorkerData {
   readonly niceness: number;
   /** Run the worker thread under Linux's SCHED_IDLE policy. */
   readonly schedIdle: boolean;
-  /** How to compile TypeScript without loading the compiler; undefined: the worker loads its own loader if it needs one. */
-  readonly typescript: WorkerTypeScript | undefined;
   /** Shared with the main thread: when each task started (task-start-times.ts). */
   readonly taskStartTimes: SharedArrayBuffer;
 }

@@ -7,7 +7,6 @@ import type { ResolvedConfig } from '../config/resolved-config';
 import { describe } from '../errors';
 import { createLogger, type Logger } from '../logging/logger';
 import { CpuPool } from '../pools/cpu-pool';
-import { workerTypeScript } from '../pools/worker-typescript';
 import { IoPool } from '../pools/io-pool';
 import { JobInstances } from '../pools/job-instances';
 import type { Pool } from '../pools/pool';
@@ -134,10 +133,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         if (config.providers && !config.configFile) {
           logger.warn('providers were given in a config object, not a file: CPU worker threads cannot run them');
         }
-        cpu = new CpuPool({ threads: config.pools.cpu.threads, configFile: config.configFile, maxOldGenerationSizeMb: config.pools.cpu.maxOldGenerationSizeMb, niceness: config.pools.cpu.niceness, schedIdle: config.pools.cpu.schedIdle,
-          typescript: workerTypeScript([...(config.configFile ? [config.configFile] : []), ...registry.tasks().filter((task) => task.pool === 'cpu').map((task) => task.modulePath)]),
-          logger,
-        });
+        cpu = new CpuPool({ threads: config.pools.cpu.threads, configFile: config.configFile, maxOldGenerationSizeMb: config.pools.cpu.maxOldGenerationSizeMb, niceness: config.pools.cpu.niceness, schedIdle: config.pools.cpu.schedIdle, logger });
         opened.pools.push(cpu);
       }
 

@@ -51,7 +51,7 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
     });
 
     test('CPU workers compile the job modules without loading the TypeScript compiler', TEST_TIMEOUT, async () => {
-      // The main thread runs under @swc-node/register (which loads it): the workers get its SWC options instead.
+      // The main thread runs under @swc-node/register (which loads it); workers register Warren's own SWC hook.
       assert.equal(await stack.client.proxy(CpuJobs).typescriptCompilerLoaded(), false);
     });
 

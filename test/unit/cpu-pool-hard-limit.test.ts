@@ -4,7 +4,6 @@ import path from 'node:path';
 import { test } from 'node:test';
 import pino from 'pino';
 import { CpuPool } from '../../src/pools/cpu-pool';
-import { workerTypeScript } from '../../src/pools/worker-typescript';
 import { findJobFiles, loadJobModules } from '../../src/registry/load-job-modules';
 import { TaskRegistry } from '../../src/registry/task-registry';
 import { FIXTURE_CONFIG } from '../support/fixture-runtime';
@@ -21,7 +20,6 @@ test("a CPU task's hard limit counts from when its method starts, not while it w
     maxOldGenerationSizeMb: undefined,
     niceness: 0,
     schedIdle: false,
-    typescript: workerTypeScript([FIXTURE_CONFIG, spin.modulePath]),
     logger: pino({ level: 'silent' }),
   });
   const run = (taskId: string, hardTimeLimitMs: number | undefined, ms: number) => pool.run({ taskId, attempt: 1, definition: { ...spin, hardTimeLimitMs }, args: [ms], traceparent: undefined });

@@ -10,80 +10,80 @@ export type ProviderSetup = (container: DependencyContainer) => void;
 export interface WarrenConfig {
   broker?: {
     /** `amqp://user:pass@host:port/vhost`. `WARREN_BROKER_URL` overrides it; none means the embedded in-memory broker. */
-    url?: string;
+    url?: string | undefined;
     /** Prefix of every exchange and queue Warren declares (`<namespace>.tasks`, `<namespace>.<queue>`). Default `warren`. */
-    namespace?: string;
+    namespace?: string | undefined;
     /** AMQP heartbeat in seconds. Default 30. */
-    heartbeatSeconds?: number;
+    heartbeatSeconds?: number | undefined;
     /**
      * Retry delays are served by one TTL queue per tier; a delay is rounded down to a tier.
      * Default: 1 s, 2 s, 5 s, 10 s, 30 s, 1 min, 2 min, 5 min, 10 min, 30 min, 1 h.
      */
-    delayTiersMs?: number[];
+    delayTiersMs?: number[] | undefined;
     /** While the connection is being recovered, how long a publish waits before it fails. Default 10 000 ms. */
-    publishTimeoutMs?: number;
+    publishTimeoutMs?: number | undefined;
   };
   /** Globs of job files, relative to the config file. */
   jobs: string | string[];
   pools?: {
     cpu?: {
       /** Worker threads. Default: the machine's available cores. */
-      threads?: number;
+      threads?: number | undefined;
       /** Per worker `resourceLimits.maxOldGenerationSizeMb`. Default: Node's own. */
-      maxOldGenerationSizeMb?: number;
+      maxOldGenerationSizeMb?: number | undefined;
       /**
        * How much lower (Linux nice) worker threads are scheduled than the main thread, so I/O
        * tasks, acks and replies come first when cores are short. Default 19, the lowest: an idle
        * machine still gives CPU work every core, a busy one serves I/O first. 0 turns it off.
        */
-      niceness?: number;
+      niceness?: number | undefined;
       /**
        * Linux only: also run worker threads under SCHED_IDLE, so any waking I/O or broker thread
        * takes the core at once instead of after the worker's time slice. Default true; the catch:
        * on a machine whose cores other programs keep busy, CPU tasks wait for idle time.
        */
-      schedIdle?: boolean;
+      schedIdle?: boolean | undefined;
     };
     io?: {
       /** Tasks in flight per I/O queue when the job class does not say. Default 32. */
-      concurrency?: number;
+      concurrency?: number | undefined;
     };
   };
   /** Limits and retries for every task whose class or method does not set its own. */
   defaults?: {
     /** Default 300 000 ms (5 min). */
-    softTimeLimitMs?: number;
+    softTimeLimitMs?: number | undefined;
     /** Default 600 000 ms (10 min): far below RabbitMQ's 30-minute delivery acknowledgement timeout. */
-    hardTimeLimitMs?: number;
+    hardTimeLimitMs?: number | undefined;
     /** Default: 1 attempt (no retry); when retried, 1 s doubling to at most 5 min, 20 % jitter. */
-    retry?: Omit<RetryPolicy, 'retryOn'>;
+    retry?: Omit<RetryPolicy, 'retryOn'> | undefined;
   };
   /**
    * Deliveries of one message that may end without an acknowledgement (the runtime died while
    * running it) before it is dead-lettered as poison. Default 5.
    */
-  maxRedeliveries?: number;
+  maxRedeliveries?: number | undefined;
   /** The runtime's HTTP server (metrics, health, dashboard). Off unless a port is set. */
   http?: {
     /** 0 picks a free port. */
     port: number;
     /** Default 127.0.0.1. Bound beyond loopback, the dashboard and API require `token`. */
-    host?: string;
+    host?: string | undefined;
     /** Bearer token for the dashboard and its API (health and metrics stay open). */
-    token?: string;
+    token?: string | undefined;
   };
   /** Per-queue overrides, by queue name. */
   queues?: Record<string, { concurrency?: number }>;
   /** Runs in the main thread and in every CPU worker thread before any job class is resolved. */
-  providers?: ProviderSetup;
+  providers?: ProviderSetup | undefined;
   /** Default `info`; `WARREN_LOG_LEVEL` overrides it. */
-  logLevel?: LogLevel;
+  logLevel?: LogLevel | undefined;
   /** How long a shutdown waits for tasks in flight before requeueing them. Default 10 000 ms. */
-  shutdownGraceMs?: number;
+  shutdownGraceMs?: number | undefined;
   /** How long a proxy call waits for its reply unless the call says otherwise. Default 60 000 ms. */
-  rpcTimeoutMs?: number;
+  rpcTimeoutMs?: number | undefined;
   /** Largest encoded task arguments or result accepted. Default 4 MiB. */
-  maxPayloadBytes?: number;
+  maxPayloadBytes?: number | undefined;
 }
 
 /** Types the config object; returns it unchanged. */

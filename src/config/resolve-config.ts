@@ -15,7 +15,8 @@ const brokerUrl = z
 const configSchema = z.strictObject({
   broker: z
     .strictObject({
-      url: brokerUrl.optional(),
+      // '' is no URL, as an empty WARREN_BROKER_URL is: `url: process.env.WARREN_BROKER_URL` in a shell that set it empty.
+      url: z.union([z.literal(''), brokerUrl]).optional(),
       namespace: z
         .string()
         .regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits, _ . : or -')
@@ -86,7 +87,7 @@ export function resolveConfig(
   }
   const config = parsed.data as WarrenConfig;
 
-  const url = nonEmpty(env.WARREN_BROKER_URL) ?? config.broker?.url;
+  const url = nonEmpty(env.WARREN_BROKER_URL) ?? nonEmpty(config.broker?.url);
   if (url !== undefined && !brokerUrl.safeParse(url).success) {
     throw new ConfigError(`Invalid broker URL from WARREN_BROKER_URL: must start with amqp://, amqps:// or memory://`);
   }

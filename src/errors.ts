@@ -46,11 +46,10 @@ export class UnroutableTaskError extends WarrenError {
   constructor(
     readonly task: string,
     readonly exchange: string,
+    /** What to do about it, when more is known than that no queue matched. */
+    advice = 'Start a runtime whose job files define this task (warren start), or check the task name.',
   ) {
-    super(
-      `No queue is bound to task '${task}' on exchange '${exchange}'. ` +
-        'Start a runtime whose job files define this task (warren start), or check the task name.',
-    );
+    super(`No queue is bound to task '${task}' on exchange '${exchange}'. ${advice}`);
   }
 }
 

@@ -72,6 +72,10 @@ export class MemoryBroker {
     this.bindings.set(binding.exchange, list);
   }
 
+  hasExchange(name: string): boolean {
+    return this.exchanges.has(name);
+  }
+
   publish(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties): PublishOutcome {
     if (exchange === '') {
       const reply = this.replyHandlers.get(routingKey);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TransportError } from '../errors';
+import { TransportError, UnroutableTaskError } from '../errors';
 import type { Topology } from '../topology/topology';
 import { MEMORY_REPLY_PREFIX, memoryBrokerFor, type MemoryBroker, type MemoryConsumer, type StoredMessage } from './memory-broker';
 import type { Delivery, MessageProperties, PublishOptions, PublishOutcome, QueueInfo, Subscription, Transport } from './transport';
@@ -27,6 +27,14 @@ export class MemoryTransport implements Transport {
 
   async publish(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties, options: PublishOptions = {}): Promise<PublishOutcome> {
     this.assertOpen();
+    if (exchange !== '' && !this.broker.hasExchange(exchange)) {
+      throw new UnroutableTaskError(
+        routingKey,
+        exchange,
+        'No runtime in this process has declared that exchange: the embedded broker lives inside one process, so a client reaches only a runtime ' +
+          'started in the same process (warren dev app.ts, or Runtime.start). To reach a runtime elsewhere, set WARREN_BROKER_URL.',
+      );
+    }
     const outcome = this.broker.publish(exchange, routingKey, body, properties);
     // Without `mandatory` the broker drops an unroutable message and says nothing, like RabbitMQ.
     return options.mandatory ? outcome : 'routed';

@@ -1,5 +1,21 @@
 import 'reflect-metadata';
 
+// One container for the user's code and Warren's: tsyringe is a peer dependency, and its
+// decorators and container are re-exported so a project imports them from one place.
+export {
+  container,
+  delay,
+  inject,
+  injectAll,
+  injectable,
+  Lifecycle,
+  registry,
+  scoped,
+  singleton,
+  type DependencyContainer,
+  type InjectionToken,
+} from 'tsyringe';
+
 export { Task, TaskMethod, type JobClass } from './decorators/task';
 export type { PoolKind, TaskOptions, MethodOptions, RunOptions } from './decorators/task-options';
 export type { RetryPolicy } from './policy/retry-policy';

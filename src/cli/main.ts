@@ -1,12 +1,19 @@
-import 'reflect-metadata';
+#!/usr/bin/env node
+// Before anything else: the user's config, job files and scripts may be TypeScript.
+import { registerTypeScript } from '../loader/typescript-hook';
+registerTypeScript();
+
 import { Command, Option } from 'commander';
 import { ConfigError, TransportError, WarrenError, describe } from '../errors';
 import { callCommand } from './call-command';
 import { CliError, EXIT } from './cli-support';
+import { devCommand } from './dev-command';
 import { dlqListCommand, dlqPurgeCommand, dlqReplayCommand, dlqShowCommand } from './dlq-command';
+import { initCommand } from './init-command';
 import { inspectCommand } from './inspect-command';
 import { purgeCommand } from './purge-command';
 import { queuesCommand } from './queues-command';
+import { runCommand } from './run-command';
 import { startCommand } from './start-command';
 import { statusCommand } from './status-command';
 import { tasksCommand } from './tasks-command';
@@ -14,6 +21,8 @@ import { tasksCommand } from './tasks-command';
 const program = new Command('warren')
   .description('Warren: typed job runtime on RabbitMQ, with CPU (worker-thread) and I/O (async) pools.')
   .showHelpAfterError('(run warren --help for usage)')
+  // `warren run app.ts --flag`: what follows the script is the script's, not warren's.
+  .enablePositionalOptions()
   // Usage errors exit 2 like every other wrong usage; commander has already said what was wrong.
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT.usage))
   .addHelpText(
@@ -28,8 +37,11 @@ Exit codes:
   0 done   1 the task or operation failed   2 wrong usage or not confirmed   3 broker or runtime unavailable
 
 Examples:
+  warren init                                    write a starter project here
+  warren dev app.ts                              the runtime and app.ts in one process, no RabbitMQ needed
   warren tasks                                   list the tasks the job files define
-  warren start                                   run the runtime from ./runtime.config.ts
+  WARREN_BROKER_URL=amqp://guest:guest@127.0.0.1:5672 warren start   serve ./runtime.config.ts on RabbitMQ
+  warren run app.ts                              run a TypeScript app script (as node -r warren/register app.ts)
   warren call Images.checksum '["aGVsbG8=", 3]'  run a task and print its result
   warren dlq list images                         read the dead letters of a queue
   WARREN_BROKER_URL=amqp://guest:guest@127.0.0.1:5672 warren queues --json`,
@@ -41,10 +53,32 @@ const yesOption = () => new Option('-y, --yes', 'do not ask for confirmation');
 
 program
   .command('start')
-  .description('scan the job files, declare the topology and serve every queue until SIGINT/SIGTERM')
+  .description('serve every queue on RabbitMQ until SIGINT/SIGTERM: scan the job files, declare the topology, start the pools')
   .addOption(configOption())
   .option('--grace <ms>', 'how long a shutdown waits for tasks in flight', parseMs)
   .action(startCommand);
+
+program
+  .command('dev [script] [args...]')
+  .description(
+    'the runtime and an app script in one process, on the embedded broker (RabbitMQ when WARREN_BROKER_URL is set). ' +
+      "The script's exported main() is awaited, then warren exits; without a script or a main, it serves until Ctrl-C",
+  )
+  .addOption(configOption())
+  .option('--grace <ms>', 'how long a shutdown waits for tasks in flight', parseMs)
+  .passThroughOptions()
+  .action((script: string | undefined, args: string[], options: { config?: string; grace?: number }) => devCommand(script, args, options));
+
+program
+  .command('run <script> [args...]')
+  .description("run a TypeScript (or JavaScript) app script with Warren's loader; its exported main(), if any, is awaited and sets the exit code")
+  .passThroughOptions()
+  .action((script: string, args: string[]) => runCommand(script, args));
+
+program
+  .command('init [dir]')
+  .description('write a starter project: tsconfig.json, runtime.config.ts, a CPU and an I/O job, app.ts and npm scripts (never overwrites)')
+  .action((dir: string | undefined) => initCommand(dir));
 
 program
   .command('tasks')

@@ -63,8 +63,32 @@ describe('warren CLI', () => {
     assert.match(stderr, /logLevel/);
   });
 
-  test('start serves until SIGTERM, then shuts down gracefully and exits 0', { timeout: 30_000 }, async () => {
-    const child = spawn(process.execPath, [warren, 'start', '--config', fixtureConfig], { cwd: root, env: { ...process.env, WARREN_BROKER_URL: '', WARREN_LOG_LEVEL: 'info' } });
+  test('start without a broker URL refuses at once, naming WARREN_BROKER_URL and warren dev', { timeout: 30_000 }, async () => {
+    const { code, stdout, stderr } = await run(['start', '--config', fixtureConfig]);
+    assert.equal(code, 2, 'wrong usage');
+    assert.match(stderr, /WARREN_BROKER_URL/);
+    assert.match(stderr, /warren dev app\.ts/);
+    assert.doesNotMatch(stdout, /runtime started/);
+  });
+
+  test('dev runs a script beside the runtime on the embedded broker, awaits its main(), then exits with its outcome', { timeout: 30_000 }, async () => {
+    const ok = await run(['dev', '--config', fixtureConfig, path.join('test', 'fixtures', 'dev-app.ts'), 'from-argv'], { WARREN_LOG_LEVEL: 'warn' });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^add=5 echo=from-argv$/m, 'the script called both pools and saw its own arguments');
+    const failed = await run(['dev', '--config', fixtureConfig, path.join('test', 'fixtures', 'dev-app.ts'), 'fail'], { WARREN_LOG_LEVEL: 'warn' });
+    assert.equal(failed.code, 1, 'a main() that throws exits 1');
+    assert.match(failed.stderr, /Error: asked to fail/);
+  });
+
+  test('run executes a TypeScript script with decorator metadata, and a client with no runtime in the process gets a clear UnroutableTaskError', { timeout: 30_000 }, async () => {
+    const { code, stdout, stderr } = await run(['run', path.join('test', 'fixtures', 'dev-app.ts'), 'no-runtime']);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^paramtypes=Clock$/m, 'design:paramtypes emitted by the loader');
+    assert.match(stdout, /^UnroutableTaskError: .*no runtime.*warren dev/im);
+  });
+
+  test('dev without a script serves until SIGTERM, then shuts down gracefully and exits 0', { timeout: 30_000 }, async () => {
+    const child = spawn(process.execPath, [warren, 'dev', '--config', fixtureConfig], { cwd: root, env: { ...process.env, WARREN_BROKER_URL: '', WARREN_LOG_LEVEL: 'info' } });
     let stdout = '';
     const bannerShown = new Promise<void>((resolve) =>
       child.stdout.on('data', (chunk: Buffer) => {

@@ -10,7 +10,8 @@ const warren = path.join(root, 'bin', 'warren.js');
 const config = path.join('test', 'http', 'http.config.ts');
 
 function start(env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [warren, 'start', '--config', config], { cwd: root, env: { ...process.env, WARREN_BROKER_URL: '', WARREN_LOG_LEVEL: 'info', ...env } });
+  // `warren dev` without a script: the runtime on the embedded broker, served like `warren start`.
+  const child = spawn(process.execPath, [warren, 'dev', '--config', config], { cwd: root, env: { ...process.env, WARREN_BROKER_URL: '', WARREN_LOG_LEVEL: 'info', ...env } });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
@@ -25,7 +26,7 @@ function start(env: NodeJS.ProcessEnv = {}) {
   return { child, dashboard, closed, output: () => ({ stdout, stderr }) };
 }
 
-describe('warren start with an http section', () => {
+describe('a served runtime with an http section', () => {
   test('given http in the config, when started, then the server answers beside the runtime and closes after it on SIGTERM', { timeout: 30_000 }, async () => {
     const run = start();
     const url = await run.dashboard;

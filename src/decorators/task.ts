@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { injectable } from 'tsyringe';
+import { RegistryError } from '../errors';
 import { checkMethodOptions, checkTaskOptions } from './check-options';
 import type { MethodOptions, TaskOptions } from './task-options';
 
@@ -16,7 +17,8 @@ export type JobClass<T = unknown> = new (...args: any[]) => T;
  */
 export function Task(options: TaskOptions): ClassDecorator {
   checkTaskOptions(options);
-  return (target) => {
+  return (target, ...rest: unknown[]) => {
+    refuseStandardDecorators(rest[0], `@Task on ${(target as { name?: string }).name ?? 'a class'}`);
     Reflect.defineMetadata(TASK_METADATA, Object.freeze({ ...options }), target);
     injectable()(target as unknown as JobClass);
   };
@@ -25,12 +27,27 @@ export function Task(options: TaskOptions): ClassDecorator {
 /** Options for one task method: an argument schema, limits or a retry policy that differ from the class's. */
 export function TaskMethod(options: MethodOptions): MethodDecorator {
   return (target, propertyKey) => {
+    refuseStandardDecorators(propertyKey, '@TaskMethod');
     const method = String(propertyKey);
     checkMethodOptions(options, `${(target as { constructor: { name: string } }).constructor.name}.${method}`);
     const owner = (target as { constructor: object }).constructor;
     const existing = (Reflect.getOwnMetadata(METHOD_METADATA, owner) ?? {}) as Record<string, MethodOptions>;
     Reflect.defineMetadata(METHOD_METADATA, { ...existing, [method]: Object.freeze({ ...options }) }, owner);
   };
+}
+
+/**
+ * Code compiled without experimentalDecorators calls a decorator with the standard (TC39)
+ * signature, (value, context), and gives no constructor metadata: injection could only fail
+ * later, and obscurely. Say so where the class is declared.
+ */
+function refuseStandardDecorators(second: unknown, where: string): void {
+  if (typeof second === 'object' && second !== null && 'kind' in second) {
+    throw new RegistryError(
+      `${where} was compiled as a standard decorator. Warren's decorators, like tsyringe's, are TypeScript's experimental ones: ` +
+        'set "experimentalDecorators": true and "emitDecoratorMetadata": true in tsconfig.json, or let Warren compile the .ts files itself (warren start, warren dev, warren run).',
+    );
+  }
 }
 
 export function getTaskOptions(target: unknown): TaskOptions | undefined {

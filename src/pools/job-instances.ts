@@ -1,6 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { JobClass } from '../decorators/task';
 import { DependencyResolutionError, describe } from '../errors';
+import { loadedCopies } from '../util/loaded-copies';
 
 /**
  * One instance of each job class per container (per thread), built by tsyringe on first use,
@@ -31,6 +32,15 @@ export function resolveJob(container: DependencyContainer, jobClass: JobClass): 
 }
 
 function explainResolutionFailure(jobClass: JobClass, error: unknown): string {
+  const copies = loadedCopies('tsyringe');
+  if (copies.length > 1) {
+    // Each copy keeps its own registry of injectable classes: the tokens and classes one knows, the other does not.
+    return (
+      `Cannot resolve ${jobClass.name}: two copies of tsyringe are loaded (${copies.join(', ')}), and each knows only the classes and tokens registered with it. ` +
+      "Install one copy (tsyringe is a peer dependency of warren: npm dedupe, or remove the nested one), or import inject, injectable and container from 'warren'. " +
+      `(${describe(error)})`
+    );
+  }
   const text = describe(error);
   const position = /position #(\d+)/.exec(text);
   const paramTypes = (Reflect.getMetadata('design:paramtypes', jobClass) ?? []) as unknown[];

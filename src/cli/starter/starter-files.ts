@@ -19,7 +19,7 @@ export const STARTER_FILES: Readonly<Record<string, string>> = {
     "sourceMap": true,
     "outDir": "dist"
   },
-  "include": ["runtime.config.ts", "jobs", "app.ts"]
+  "include": ["*.ts", "jobs"]
 }
 `,
   'runtime.config.ts': `import { defineConfig } from 'warren';

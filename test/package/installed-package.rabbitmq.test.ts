@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { requireBroker } from '../support/requirements';
+import { Watched, cleanEnv, createProject, packWarren, run, runOk } from './user-project';
+
+const broker = requireBroker();
+
+/** A job in both pools whose constructor takes a class, so only decorator metadata can inject it. */
+const CANARY_JOBS = `import 'reflect-metadata';
+import { threadId } from 'node:worker_threads';
+import { Task, injectable } from 'warren';
+
+@injectable()
+export class Pepper {
+  readonly taste = 'pepper';
+}
+
+export interface Probe {
+  threadId: number;
+  paramTypes: string[];
+  taste: string;
+}
+
+function paramTypes(target: object): string[] {
+  return ((Reflect.getMetadata('design:paramtypes', target) ?? []) as Array<{ name: string }>).map((type) => type.name);
+}
+
+@Task({ queue: 'canary-cpu', pool: 'cpu' })
+export class CpuCanary {
+  constructor(private readonly pepper: Pepper) {}
+
+  probe(): Probe {
+    return { threadId, paramTypes: paramTypes(CpuCanary), taste: this.pepper.taste };
+  }
+}
+
+@Task({ queue: 'canary-io', pool: 'io' })
+export class IoCanary {
+  constructor(private readonly pepper: Pepper) {}
+
+  async probe(): Promise<Probe> {
+    return { threadId, paramTypes: paramTypes(IoCanary), taste: this.pepper.taste };
+  }
+}
+`;
+
+/** Run with plain node and warren/register; importing a job class before warren itself. */
+const CANARY_APP = `import { CpuCanary, IoCanary } from './jobs/canary';
+import { UnroutableTaskError, connect } from 'warren';
+
+async function probe(): Promise<void> {
+  const client = await connect();
+  const [cpu, io] = await Promise.all([client.proxy(CpuCanary).probe(), client.proxy(IoCanary).probe()]);
+  // A namespace no runtime declared: a clear error, and the same client goes on working.
+  const lonely = await connect({ namespace: \`nobody-\${process.pid}\` });
+  const unroutable = await lonely.proxy(IoCanary).probe().then(
+    () => 'answered',
+    (error: Error) => (error instanceof UnroutableTaskError ? 'UnroutableTaskError' : \`\${error.name}: \${error.message}\`),
+  );
+  await lonely.close();
+  const again = await client.proxy(IoCanary).probe();
+  await client.close();
+  process.stdout.write(\`\${JSON.stringify({ cpu, io, unroutable, again: again.taste })}\\n\`);
+}
+
+probe().catch((error: unknown) => {
+  process.stderr.write(\`\${String((error as Error)?.stack ?? error)}\\n\`);
+  process.exitCode = 1;
+});
+`;
+
+describe('Warren installed from its tarball into a project outside the repository', { skip: broker.skip }, () => {
+  let project = '';
+  let scratch = '';
+  const namespace = `pkg-${randomBytes(4).toString('hex')}`;
+  const env = () => cleanEnv({ WARREN_BROKER_URL: broker.url, WARREN_NAMESPACE: namespace, WARREN_LOG_LEVEL: 'info' });
+  const warren = () => path.join(project, 'node_modules', '.bin', 'warren');
+
+  before(async () => {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'warren-pack-'));
+    project = await createProject(await packWarren(scratch));
+  });
+
+  after(() => {
+    for (const dir of [project, scratch]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the package ships compiled JavaScript and declarations, and the project holds one tsyringe and one reflect-metadata', () => {
+    const installed = path.join(project, 'node_modules', 'warren');
+    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/register.js', 'dist/pools/cpu-worker-entry.js', 'dist/http/dashboard.html', 'LICENSE']) {
+      assert.ok(fs.existsSync(path.join(installed, file)), `${file} is shipped`);
+    }
+    for (const absent of ['src', 'test', 'bench', '.ci', 'jobs']) assert.ok(!fs.existsSync(path.join(installed, absent)), `${absent}/ is not shipped`);
+    for (const single of ['tsyringe', 'reflect-metadata']) {
+      assert.ok(fs.existsSync(path.join(project, 'node_modules', single)), `${single} is installed at the top, as a peer dependency`);
+      assert.ok(!fs.existsSync(path.join(installed, 'node_modules', single)), `no second ${single} nested under warren`);
+    }
+  });
+
+  test('warren init writes a starter, and the project type-checks under strict flags against Warren\'s declarations', { timeout: 120_000 }, async () => {
+    await runOk(warren(), ['init'], { cwd: project });
+    fs.writeFileSync(path.join(project, 'jobs', 'canary.ts'), CANARY_JOBS);
+    fs.writeFileSync(path.join(project, 'canary.ts'), CANARY_APP);
+    const tsconfig = fs.readFileSync(path.join(project, 'tsconfig.json'), 'utf8');
+    for (const flag of ['"strict": true', '"exactOptionalPropertyTypes": true', '"experimentalDecorators": true', '"emitDecoratorMetadata": true']) assert.ok(tsconfig.includes(flag), flag);
+    assert.doesNotMatch(tsconfig, /skipLibCheck/, "Warren's .d.ts are checked too");
+    const check = await run(path.join(project, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.'], { cwd: project });
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+  });
+
+  test('on the embedded broker, npm run dev runs both pools and the app in one process', { timeout: 60_000 }, async () => {
+    const dev = await run('npm', ['run', '--silent', 'dev'], { cwd: project, env: cleanEnv({ WARREN_LOG_LEVEL: 'warn' }) });
+    assert.equal(dev.code, 0, dev.stdout + dev.stderr);
+    assert.match(dev.stdout, /^Hashes\.sha256 \(cpu pool\): [0-9a-f]{16}\.\.\. after 10000 rounds$/m);
+    assert.match(dev.stdout, /^Greetings\.greet \(io pool\): Hello, world! It is \d{4}-/m);
+  });
+
+  test('with dev packages pruned, warren start serves RabbitMQ; warren run and node -r warren/register call both pools through typed proxies', { timeout: 120_000 }, async () => {
+    await runOk('npm', ['prune', '--omit=dev', '--no-audit', '--no-fund'], { cwd: project });
+    assert.ok(!fs.existsSync(path.join(project, 'node_modules', 'typescript')), 'no TypeScript compiler at run time');
+
+    const refused = await run(warren(), ['start'], { cwd: project, env: cleanEnv({ WARREN_BROKER_URL: '' }) });
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /WARREN_BROKER_URL.*warren dev/s);
+
+    const runtime = new Watched(spawn(warren(), ['start'], { cwd: project, env: env(), stdio: ['ignore', 'pipe', 'pipe'] }));
+    try {
+      await runtime.waitFor(/"msg":"runtime started"/);
+      for (const queue of ['hashes', 'greetings', 'canary-cpu', 'canary-io']) assert.match(runtime.stdout, new RegExp(`${namespace}\\.${queue}\\s`), `${queue} is served`);
+
+      const app = await run(warren(), ['run', 'app.ts'], { cwd: project, env: env() });
+      assert.equal(app.code, 0, app.stdout + app.stderr);
+      assert.match(app.stdout, /^Hashes\.sha256 \(cpu pool\): [0-9a-f]{16}\.\.\. after 10000 rounds$/m);
+      assert.match(app.stdout, /^Greetings\.greet \(io pool\): Hello, world!/m);
+
+      const canary = await run(process.execPath, ['--require', 'warren/register', 'canary.ts'], { cwd: project, env: env() });
+      assert.equal(canary.code, 0, canary.stdout + canary.stderr);
+      const seen = JSON.parse(canary.stdout.trim().split('\n').pop() as string) as { cpu: { threadId: number; paramTypes: string[]; taste: string }; io: { threadId: number; paramTypes: string[]; taste: string }; unroutable: string; again: string };
+      assert.deepEqual(seen.io, { threadId: 0, paramTypes: ['Pepper'], taste: 'pepper' }, 'I/O task: main thread, metadata, injected');
+      assert.ok(seen.cpu.threadId > 0, 'CPU task ran in a worker thread');
+      assert.deepEqual([seen.cpu.paramTypes, seen.cpu.taste], [['Pepper'], 'pepper'], 'CPU task: metadata and injection in the worker');
+      assert.equal(seen.unroutable, 'UnroutableTaskError');
+      assert.equal(seen.again, 'pepper', 'the client works after the unroutable call');
+    } finally {
+      runtime.child.kill('SIGTERM');
+    }
+    assert.equal(await runtime.closed, 0, runtime.stderr);
+    assert.match(runtime.stdout, /"msg":"runtime stopped"/);
+  });
+});

@@ -2,16 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
-import { ENV_BROKER_URL, rabbitNodeFromEnv } from './support/rabbitmq-node';
+import { ENV_BROKER_URL } from './support/rabbitmq-node';
+import { requireBroker, requireRabbitNode } from './support/requirements';
 
 const url = process.env[ENV_BROKER_URL];
-const node = rabbitNodeFromEnv();
+const broker = requireBroker();
+const node = requireRabbitNode();
 
-test('broker URL is provided by test/run.ts', () => {
+test('broker URL is provided by test/run.ts', { skip: broker.skip }, () => {
   assert.ok(url, `${ENV_BROKER_URL} must be set (run through npm test)`);
 });
 
-test('listQueues() sees a queue declared over AMQP', { skip: node ? false : 'no rabbitmqctl handle (external broker)' }, async () => {
+test('listQueues() sees a queue declared over AMQP', { skip: node.skip }, async () => {
   assert.ok(url && node);
   const conn = await amqp.connect(url, { noDelay: true });
   try {

@@ -4,11 +4,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { collectTaskEvents, startFixtureStack, type FixtureStack } from '../support/fixture-runtime';
-import { rabbitNodeFromEnv } from '../support/rabbitmq-node';
+import { requireBroker } from '../support/requirements';
 import { runLog } from '../fixtures/jobs/run-log';
 
 const root = path.join(__dirname, '..', '..');
-const node = rabbitNodeFromEnv();
+const node = requireBroker();
 
 interface Finished {
   code: number | null;
@@ -16,7 +16,7 @@ interface Finished {
   stderr: string;
 }
 
-describe('warren CLI against a running runtime on RabbitMQ', { skip: node ? false : 'no RabbitMQ node: run through npm test' }, () => {
+describe('warren CLI against a running runtime on RabbitMQ', { skip: node.skip }, () => {
   let stack: FixtureStack;
   const run = (...args: string[]): Promise<Finished> => {
     const child = spawn(process.execPath, [path.join(root, 'bin', 'warren.js'), ...args, '--config', 'test/fixtures/fixture.config.ts'], {

@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import amqp from 'amqplib';
 import { describe } from 'node:test';
-import { rabbitNodeFromEnv } from '../support/rabbitmq-node';
+import { requireBroker } from '../support/requirements';
 import type { BrokerHarness, DeadLetter } from './broker-harness';
 import { runtimeConformance } from './runtime-conformance';
 
-const node = rabbitNodeFromEnv();
+const node = requireBroker();
 
-describe('runtime conformance: RabbitMQ', { skip: node ? false : 'no RabbitMQ node: run through npm test' }, () => {
+describe('runtime conformance: RabbitMQ', { skip: node.skip }, () => {
   runtimeConformance(async (): Promise<BrokerHarness> => {
     if (!node) throw new Error('unreachable');
     // A raw amqplib connection: the suite reads and writes the broker without Warren's own transport.

@@ -5,11 +5,11 @@ import { describe, test } from 'node:test';
 import { RemoteTaskError, type TaskEvent } from '../../src';
 import { IoJobs, MathJobs } from '../fixtures/jobs/fixture-jobs';
 import { startFixtureStack } from '../support/fixture-runtime';
-import { rabbitNodeFromEnv } from '../support/rabbitmq-node';
+import { requireBroker } from '../support/requirements';
 
-const node = rabbitNodeFromEnv();
+const node = requireBroker();
 
-describe('lifecycle events on the events exchange', { skip: node ? false : 'no RabbitMQ node: run through npm test' }, () => {
+describe('lifecycle events on the events exchange', { skip: node.skip }, () => {
   test('a listener bound to task.* receives batches of started, succeeded and failed events with ids, names, pools and durations', { timeout: 60_000 }, async () => {
     const stack = await startFixtureStack(node!.url);
     const connection = await amqp.connect(node!.url);

@@ -5,13 +5,13 @@ import { describe, test } from 'node:test';
 import { ConnectionLostError } from '../../src';
 import { IoJobs } from '../fixtures/jobs/fixture-jobs';
 import { startFixtureStack } from '../support/fixture-runtime';
-import { rabbitNodeFromEnv } from '../support/rabbitmq-node';
+import { requireRabbitNode } from '../support/requirements';
 
 // A *.fault.test.ts file: it closes every connection of the shared node, so test/run.ts runs it
 // after the other files, alone.
-const node = rabbitNodeFromEnv();
+const node = requireRabbitNode();
 
-describe('recovering from a lost broker connection', { skip: node ? false : 'no RabbitMQ node: run through npm test' }, () => {
+describe('recovering from a lost broker connection', { skip: node.skip }, () => {
   test('when the broker closes every connection, the runtime and the client reconnect by themselves and serve again', { timeout: 60_000 }, async () => {
     const stack = await startFixtureStack(node!.url);
     try {

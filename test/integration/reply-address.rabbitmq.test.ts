@@ -7,9 +7,9 @@ import type { TaskEvent } from '../../src';
 import { HEADERS, JSON_CONTENT_TYPE, PROTOCOL_VERSION } from '../../src/protocol/headers';
 import { MathJobs } from '../fixtures/jobs/fixture-jobs';
 import { nextTaskEvent, randomNamespace, startFixtureStack } from '../support/fixture-runtime';
-import { rabbitNodeFromEnv } from '../support/rabbitmq-node';
+import { requireBroker } from '../support/requirements';
 
-const node = rabbitNodeFromEnv();
+const node = requireBroker();
 const MAX_REDELIVERIES = 2;
 
 /**
@@ -23,7 +23,7 @@ function unknownNodeReplyTo(): string {
   return `amq.rabbitmq.reply-to.${pid.toString('base64')}.a2V5`;
 }
 
-describe('a reply address that breaks the connection', { skip: node ? false : 'no RabbitMQ node: run through npm test' }, () => {
+describe('a reply address that breaks the connection', { skip: node.skip }, () => {
   test('the task is given up after maxRedeliveries, dead-lettered once, and the runtime keeps serving', { timeout: 60_000 }, async () => {
     const namespace = randomNamespace();
     const stack = await startFixtureStack(node!.url, namespace, { maxRedeliveries: MAX_REDELIVERIES });

@@ -7,12 +7,12 @@ import { connect, Runtime, TopologyMismatchError } from '../../src';
 import { HEADERS } from '../../src/protocol/headers';
 import { IoJobs } from '../fixtures/jobs/fixture-jobs';
 import { captureLogger, fixtureConfig, randomNamespace } from '../support/fixture-runtime';
-import { rabbitNodeFromEnv } from '../support/rabbitmq-node';
+import { requireRabbitNode } from '../support/requirements';
 
-const node = rabbitNodeFromEnv();
+const node = requireRabbitNode();
 const silent = pino({ level: 'silent' });
 
-describe('topology on RabbitMQ, checked through the broker', { skip: node ? false : 'no RabbitMQ node: run through npm test' }, () => {
+describe('topology on RabbitMQ, checked through the broker', { skip: node.skip }, () => {
   let connection: amqp.ChannelModel;
   before(async () => {
     connection = await amqp.connect(node!.url, { noDelay: true });

@@ -5,9 +5,10 @@ import { Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { MathJobs } from '../fixtures/jobs/fixture-jobs';
 import { startFixtureStack } from '../support/fixture-runtime';
-import { rabbitNodeFromEnv, type RabbitNode } from '../support/rabbitmq-node';
+import type { RabbitNode } from '../support/rabbitmq-node';
+import { requireRabbitNode } from '../support/requirements';
 
-const node = rabbitNodeFromEnv();
+const node = requireRabbitNode();
 
 /** The broker's side of the connection of that name: the port it sees the connection come from. */
 async function peerPortOf(rabbit: RabbitNode, connectionName: string): Promise<number> {
@@ -39,7 +40,7 @@ function countSocketWrites(): { writesFrom(port: number): number; restore(): voi
   };
 }
 
-describe('frames written in one turn leave the runtime together', { skip: node ? false : 'no RabbitMQ node: run through npm test' }, () => {
+describe('frames written in one turn leave the runtime together', { skip: node.skip }, () => {
   test('a burst of calls is answered in far fewer socket writes than replies', { timeout: 60_000 }, async (t) => {
     const stack = await startFixtureStack(node!.url, undefined, { queues: { 'fx-io': { concurrency: 64 } } });
     const writes = countSocketWrites();

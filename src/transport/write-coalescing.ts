@@ -8,10 +8,9 @@ import type { ChannelModel } from 'amqplib';
  * else that turn writes, which leaves as one writev at the end of the turn (process.nextTick).
  *
  * Why the first write is not held too: at one call in flight a turn writes a reply and then its
- * request's ack, and with both in one segment the caller waited about 0.06 ms longer at the
- * median (1.038 against 0.975 ms, 2 cores), probably because the broker then takes up the ack
- * beside the reply rather than after it. The first write is the one someone waits for. Nothing
- * waits for a timer, and order is kept.
+ * request's ack, and holding the reply for the ack made the caller measurably slower (see
+ * bench/HISTORY.md). The first write is the one someone waits for. Nothing waits for a timer,
+ * and order is kept.
  *
  * While corked, a write past the socket's high-water mark returns false, as any buffered write
  * does, and amqplib's writer waits for 'drain' as it always has.

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-// Job classes rely on decorator metadata for constructor injection, so TypeScript is loaded with
-// SWC (which emits it), never with an esbuild-based loader such as tsx.
+// The `warren` command on this repository's sources, for working on Warren itself (npm start, the
+// tests). The installed package's command is the compiled dist/cli/main.js (package.json "bin").
+// SWC emits the decorator metadata constructor injection needs; tsx and esbuild do not.
 require('@swc-node/register');
 require('../src/cli/main.ts');

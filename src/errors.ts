@@ -53,6 +53,34 @@ export class UnroutableTaskError extends WarrenError {
   }
 }
 
+/** A publish named an exchange the broker does not have. */
+export class ExchangeNotFoundError extends TransportError {
+  constructor(
+    readonly exchange: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Exchange '${exchange}' does not exist on the broker`, options);
+  }
+}
+
+/** A task was called in a namespace whose tasks exchange does not exist: no runtime of that namespace has started on this broker. */
+export class NamespaceNotDeclaredError extends UnroutableTaskError {
+  constructor(
+    task: string,
+    exchange: string,
+    readonly namespace: string,
+    options?: { cause?: unknown },
+  ) {
+    super(task, exchange);
+    this.message =
+      `No runtime has declared namespace '${namespace}' on this broker (exchange '${exchange}' does not exist), so task '${task}' cannot be routed. ` +
+      `Start a runtime with broker.namespace '${namespace}' (warren start), or check the namespace this client uses.`;
+    if (options && 'cause' in options) this.cause = options.cause;
+    // The stack's first line was written with the parent's message.
+    if (this.stack) this.stack = [`${this.name}: ${this.message}`, ...this.stack.split('\n').slice(1)].join('\n');
+  }
+}
+
 /** The caller stopped waiting for a reply. The task itself may still run. */
 export class RpcTimeoutError extends WarrenError {
   constructor(

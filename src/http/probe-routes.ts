@@ -20,7 +20,11 @@ export function probeRoutes(runtime: Runtime, metrics: RuntimeMetrics): Route[] 
       handle: ({ response }) => {
         const ready = runtime.ready;
         const { state } = runtime.snapshot();
-        sendJson(response, ready ? 200 : 503, { ready, state: ready ? state : state === 'running' ? 'reconnecting' : state });
+        if (ready) return sendJson(response, 200, { ready, state });
+        // Connected, but a queue is not served (the broker took its consumer away): say which.
+        const missingConsumers = runtime.missingConsumers;
+        const why = state !== 'running' ? state : runtime.brokerConnected ? 'consumer missing' : 'reconnecting';
+        sendJson(response, 503, missingConsumers.length > 0 ? { ready, state: why, missingConsumers } : { ready, state: why });
       },
     },
     {

@@ -110,6 +110,29 @@ export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOp
       }
     },
   });
+  new Gauge({
+    name: 'warren_consumer_up',
+    help: "1 while this runtime consumes the broker queue; 0 while reconnecting, or after the broker took the consumer away (consumer_timeout, queue deleted) until it is restored.",
+    labelNames: ['queue'],
+    registers,
+    collect() {
+      for (const consumer of runtime.consumerHealth()) this.set({ queue: consumer.queue }, consumer.up ? 1 : 0);
+    },
+  });
+  const consumerRestartsSeen = new Map<string, number>();
+  new Counter({
+    name: 'warren_consumer_restarts_total',
+    help: 'Consumers the broker took away (consumer_timeout, queue deleted, cancel) and this runtime restored, by broker queue.',
+    labelNames: ['queue'],
+    registers,
+    collect() {
+      for (const consumer of runtime.consumerHealth()) {
+        const delta = consumer.restarts - (consumerRestartsSeen.get(consumer.queue) ?? 0);
+        consumerRestartsSeen.set(consumer.queue, consumer.restarts);
+        this.inc({ queue: consumer.queue }, Math.max(0, delta));
+      }
+    },
+  });
   let reconnectsSeen = 0;
   new Counter({
     name: 'warren_broker_reconnects_total',

@@ -13,6 +13,7 @@ import type { Pool } from '../pools/pool';
 import { scanRegistry } from '../registry/scan-registry';
 import type { TaskRegistry } from '../registry/task-registry';
 import { TopologyNames, buildTopology } from '../topology/topology';
+import { reportsConsumerState, type ConsumerStateChange } from '../transport/consumer-state';
 import { openTransport } from '../transport/open-transport';
 import type { Transport } from '../transport/transport';
 import { QueueAdmin } from '../admin/queue-admin';
@@ -45,6 +46,19 @@ export interface RuntimeEvents {
   reconnected: [];
   /** Reconnecting gave up; the runtime has stopped serving. */
   connectionLost: [Error];
+  /** The broker took a queue's consumer away while the connection lived; it is being restored. */
+  consumerLost: [queue: string, error: Error];
+  /** A lost consumer is back: topology declared again, consuming again. */
+  consumerRestored: [queue: string];
+}
+
+/** One consumed broker queue, as /readyz and the metrics show it. */
+export interface ConsumerHealth {
+  readonly queue: string;
+  /** Consuming now: connected, and not taken away by the broker. */
+  readonly up: boolean;
+  /** Times the broker took it away and it was restored. */
+  readonly restarts: number;
 }
 
 type State = 'running' | 'stopping' | 'stopped';
@@ -62,6 +76,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly counts: Record<TaskEvent['outcome'], number> = { succeeded: 0, retried: 0, failed: 0, rejected: 0 };
   private readonly recentFailures: TaskEvent[] = [];
   private stopping: Promise<void> | undefined;
+  /** Consumers the broker took away, by broker queue, with why; back out once restored. */
+  private readonly lostConsumers = new Map<string, Error>();
+  private readonly consumerRestarts = new Map<string, number>();
+  private readonly consumedQueues: readonly string[];
 
   private readonly pools: readonly Pool[];
   private readonly consumers: readonly QueueConsumer[];
@@ -85,6 +103,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.events = new EventPublisher(transport, names, this.id, logger);
     this.control = new ControlResponder(transport, names, this.id, this.tracker, () => this.snapshot(), logger);
     this.pools = pools.cpu ? [pools.io, pools.cpu] : [pools.io];
+    this.consumedQueues = [...plans.map((plan) => plan.brokerQueue), names.controlQueue(this.id)];
     this.consumers = plans.map(
       (plan) =>
         new QueueConsumer({
@@ -139,6 +158,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
       const runtime = new Runtime(config, registry, plans, logger, transport, { io, cpu }, names);
       transport.onStateChange((change) => runtime.onConnectionChange(change.state, change.error));
+      if (reportsConsumerState(transport)) transport.onConsumerChange((change) => runtime.onConsumerChange(change));
       await runtime.startConsuming();
       logger.info({ runtime: runtime.id, broker: transport.description, tasks: registry.size, queues: plans.length }, 'runtime started');
       return runtime;
@@ -235,9 +255,41 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     logger.info({ runtime: this.id }, 'runtime stopped');
   }
 
-  /** True while connected, topology declared and consuming; false while reconnecting or draining. */
+  /** True while connected, topology declared and consuming every queue; false while reconnecting, draining, or a consumer is missing. */
   get ready(): boolean {
-    return this.state === 'running' && this.connected;
+    return this.state === 'running' && this.connected && this.lostConsumers.size === 0;
+  }
+
+  /** Connected to the broker now (recovery is not under way). */
+  get brokerConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Broker queues whose consumer the broker took away and that are not restored yet. */
+  get missingConsumers(): string[] {
+    return [...this.lostConsumers.keys()];
+  }
+
+  /** Every queue this runtime consumes (work queues and its control queue), up or not. */
+  consumerHealth(): ConsumerHealth[] {
+    return this.consumedQueues.map((queue) => ({ queue, up: this.state === 'running' && this.connected && !this.lostConsumers.has(queue), restarts: this.consumerRestarts.get(queue) ?? 0 }));
+  }
+
+  private onConsumerChange({ queue, state, error, restarts }: ConsumerStateChange): void {
+    if (this.state !== 'running') return;
+    if (state === 'lost') {
+      const reason = error ?? new Error(`consumer of ${queue} lost`);
+      this.lostConsumers.set(queue, reason);
+      this.logger.error({ err: reason, queue, inFlight: this.inFlight }, `the broker took away the consumer of queue ${queue}; restoring it`);
+      this.emit('consumerLost', queue, reason);
+    } else if (state === 'restoreFailed') {
+      this.logger.warn({ err: error, queue }, `restoring the consumer of queue ${queue} failed; trying again`);
+    } else {
+      this.lostConsumers.delete(queue);
+      this.consumerRestarts.set(queue, restarts);
+      this.logger.info({ queue, restarts }, `the consumer of queue ${queue} is back`);
+      this.emit('consumerRestored', queue);
+    }
   }
 
   private onConnectionChange(state: 'disconnected' | 'reconnected' | 'failed', error: Error | undefined): void {

@@ -1,7 +1,10 @@
-import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message, type Options, type RecoveringChannelModel } from 'amqplib';
-import { TopologyMismatchError, TransportError, describe } from '../errors';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
+import { ExchangeNotFoundError, TopologyMismatchError, TransportError, describe } from '../errors';
 import type { Topology } from '../topology/topology';
-import { AckBatcher } from './ack-batcher';
+import type { AckBatcher } from './ack-batcher';
+import { AmqpConsumer, type AmqpConsumerHost } from './amqp-consumer';
+import { AmqpDelivery, fromAmqpProperties, toAmqpOptions } from './amqp-delivery';
+import { restoreDelayMs, type ConsumerStateChange, type ConsumerStateSource } from './consumer-state';
 import { redactUrl } from './redact-url';
 import { coalesceWrites, socketOf } from './write-coalescing';
 import type { ConnectionStateChange, Delivery, MessageProperties, PublishOptions, PublishOutcome, QueueInfo, Subscription, Transport } from './transport';
@@ -18,17 +21,6 @@ export interface AmqpTransportOptions {
   readonly publishTimeoutMs?: number;
 }
 
-interface ConsumerEntry {
-  readonly queue: string;
-  readonly prefetch: number;
-  readonly onDelivery: (delivery: Delivery) => void;
-  channel?: Channel;
-  consumerTag?: string;
-  /** The connection this consumer was started on: a consumer starts once per connection. */
-  startedOn?: ChannelModel;
-  cancelled: boolean;
-}
-
 /**
  * RabbitMQ through amqplib; the only module that imports it.
  *
@@ -40,8 +32,12 @@ interface ConsumerEntry {
  * rebuilds what amqplib leaves to us: channels, the declared topology, the reply consumer and
  * every consumer. Deliveries from a dead channel are never acknowledged (the broker has already
  * requeued them); a publish made while disconnected waits for the connection, within a bound.
+ * The broker can also close one channel under a live connection: a consumer's (amqp-consumer.ts
+ * restores it) or the publishing one (a publish to a missing exchange; it is reopened here, with
+ * the same backoff). A publish first checks that its exchange exists, so a missing namespace is
+ * an error of that call alone and closes no channel.
  */
-export class AmqpTransport implements Transport {
+export class AmqpTransport implements Transport, ConsumerStateSource {
   readonly description: string;
   private model!: RecoveringChannelModel;
   private connection: ChannelModel | undefined;
@@ -51,7 +47,15 @@ export class AmqpTransport implements Transport {
   private replyHandler: ((body: Buffer, properties: MessageProperties) => void) | undefined;
   private readonly returned = new Set<string>();
   private readonly topologies: Topology[] = [];
-  private readonly consumers = new Set<ConsumerEntry>();
+  /** Exchanges known to exist: declared here, or checked before a first publish. */
+  private readonly knownExchanges = new Set<string>(['']);
+  private readonly checkingExchanges = new Map<string, Promise<void>>();
+  /** The publish channel each reply consumer was started on: one per channel, never two. */
+  private readonly replyConsumers = new WeakMap<Channel, Promise<unknown>>();
+  private publishRestoreAttempt = 0;
+  private publishRestoredAt = 0;
+  private readonly consumers = new Set<AmqpConsumer>();
+  private readonly consumerListeners: Array<(change: ConsumerStateChange) => void> = [];
   /** Every consumer channel still open, cancelled ones included: they may still be acking. */
   private readonly consumerChannels = new Set<Channel>();
   private readonly ackBatchers = new Map<Channel, AckBatcher>();
@@ -92,6 +96,7 @@ export class AmqpTransport implements Transport {
     const connection = await this.waitForConnection(Number.POSITIVE_INFINITY);
     await declareOn(connection, topology);
     this.topologies.push(topology);
+    for (const exchange of topology.exchanges) this.knownExchanges.add(exchange.name);
   }
 
   async publish(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties, options: PublishOptions = {}): Promise<PublishOutcome> {
@@ -99,8 +104,8 @@ export class AmqpTransport implements Transport {
     if (options.mandatory && !messageId) throw new TransportError('A mandatory publish needs a messageId to match its return');
     const deadline = Date.now() + (this.options.publishTimeoutMs ?? 10_000);
     for (;;) {
-      await this.waitForConnection(deadline);
-      const channel = this.publishChannel as ConfirmChannel;
+      if (!this.knownExchanges.has(exchange)) await this.checkExchange(exchange, deadline);
+      const channel = await this.waitForPublishChannel(deadline);
       try {
         return await this.publishOn(channel, exchange, routingKey, body, properties, options.mandatory);
       } catch (error) {
@@ -112,23 +117,33 @@ export class AmqpTransport implements Transport {
   }
 
   async consume(queue: string, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
-    const entry: ConsumerEntry = { queue, prefetch, onDelivery, cancelled: false };
-    this.consumers.add(entry);
-    await this.startConsumer(await this.waitForConnection(Number.POSITIVE_INFINITY), entry);
+    const consumer = new AmqpConsumer(queue, prefetch, onDelivery, this.consumerHost);
+    this.consumers.add(consumer);
+    try {
+      await consumer.start(await this.waitForConnection(Number.POSITIVE_INFINITY));
+    } catch (error) {
+      this.consumers.delete(consumer);
+      consumer.stop();
+      throw error;
+    }
     return {
       cancel: async () => {
-        entry.cancelled = true;
-        this.consumers.delete(entry);
-        if (entry.channel && entry.consumerTag) await entry.channel.cancel(entry.consumerTag).catch(() => {});
+        this.consumers.delete(consumer);
+        await consumer.cancel();
       },
     };
   }
 
   async openReplyQueue(onReply: (body: Buffer, properties: MessageProperties) => void): Promise<string> {
     this.replyHandler = onReply;
-    await this.waitForConnection(Number.POSITIVE_INFINITY);
-    await this.consumeReplies(this.publishChannel as ConfirmChannel);
+    // The set-up of a connection that comes up meanwhile starts the consumer too: consumeReplies
+    // starts it once per channel, whoever asks first.
+    await this.consumeReplies(await this.waitForPublishChannel(Number.POSITIVE_INFINITY));
     return DIRECT_REPLY_TO;
+  }
+
+  onConsumerChange(listener: (change: ConsumerStateChange) => void): void {
+    this.consumerListeners.push(listener);
   }
 
   async reply(replyTo: string, body: Buffer, properties: MessageProperties, answering?: Delivery): Promise<void> {
@@ -171,7 +186,7 @@ export class AmqpTransport implements Transport {
     })();
     const channel = await this.adminChannel;
     const message = await channel.get(queue, { noAck: false });
-    return message ? toDelivery(channel, message) : undefined;
+    return message ? new AmqpDelivery(channel, message, undefined) : undefined;
   }
 
   async purge(queue: string): Promise<number> {
@@ -196,6 +211,7 @@ export class AmqpTransport implements Transport {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    for (const consumer of this.consumers) consumer.stop();
     // Close every channel first, and wait for each: amqplib interleaves channels' frames, so an
     // ack written just before a bare connection close can be overtaken by it and lost. A
     // channel's close-ok comes after the broker has processed everything sent on that channel.
@@ -215,20 +231,95 @@ export class AmqpTransport implements Transport {
     connection.on('error', () => {});
     const socket = socketOf(connection);
     if (socket) coalesceWrites(socket);
-    const publishChannel = await connection.createConfirmChannel();
-    publishChannel.on('error', () => {}); // a channel error closes it; publishes see that and retry
-    publishChannel.on('return', (message: ConsumeMessage) => {
-      const id = message.properties.messageId as string | undefined;
-      if (id) this.returned.add(id);
-    });
+    const publishChannel = await this.openPublishChannel(connection);
     for (const topology of this.topologies) await declareOn(connection, topology);
-    if (this.replyHandler) await this.consumeReplies(publishChannel);
     this.connection = connection;
     this.publishChannel = publishChannel;
     this.replyChannel = undefined;
-    for (const entry of this.consumers) await this.startConsumer(connection, entry);
+    for (const consumer of this.consumers) await consumer.start(connection);
     for (const resolve of this.connectionWaiters.splice(0)) resolve();
   }
+
+  /** The confirm channel for publishing, with the reply consumer on it if this transport has one. */
+  private async openPublishChannel(connection: ChannelModel): Promise<ConfirmChannel> {
+    const channel = await connection.createConfirmChannel();
+    let closedBy: Error | undefined;
+    channel.on('error', (error: Error) => {
+      // A channel error closes it; publishes see that and retry. A publish to an exchange deleted
+      // since it was checked is one: check it again before the next publish to it.
+      closedBy = error;
+      const missing = /NOT_FOUND - no exchange '([^']*)'/.exec(error.message)?.[1];
+      if (missing !== undefined) this.knownExchanges.delete(missing);
+    });
+    channel.on('close', () => this.publishChannelClosed(channel, connection, closedBy));
+    channel.on('return', (message: ConsumeMessage) => {
+      const id = message.properties.messageId as string | undefined;
+      if (id) this.returned.add(id);
+    });
+    if (this.replyHandler) await this.consumeReplies(channel);
+    return channel;
+  }
+
+  private publishChannelClosed(channel: ConfirmChannel, connection: ChannelModel, closedBy: Error | undefined): void {
+    if (channel !== this.publishChannel) return;
+    this.publishChannel = undefined;
+    // As for a consumer channel: if the whole connection went, the next set-up opens a new one.
+    setImmediate(() => {
+      if (this.closing || this.connection !== connection) return;
+      if (this.replyHandler) {
+        // Direct reply-to addresses belong to their channel: replies to the old one are dropped.
+        const error = new TransportError(`The broker closed the publish channel, and with it the reply consumer: ${closedBy ? describe(closedBy) : 'no reason given'}`, { cause: closedBy });
+        this.reportConsumer({ queue: DIRECT_REPLY_TO, state: 'lost', error, restarts: 0 });
+      }
+      if (Date.now() - this.publishRestoredAt > 30_000) this.publishRestoreAttempt = 0;
+      this.reopenPublishChannel(connection);
+    });
+  }
+
+  private reopenPublishChannel(connection: ChannelModel): void {
+    const timer = setTimeout(() => {
+      if (this.closing || this.connection !== connection || this.publishChannel) return;
+      this.openPublishChannel(connection).then(
+        (channel) => {
+          if (this.closing || this.connection !== connection) return void channel.close().catch(() => {});
+          this.publishChannel = channel;
+          this.publishRestoredAt = Date.now();
+          if (this.replyHandler) this.reportConsumer({ queue: DIRECT_REPLY_TO, state: 'restored', restarts: ++this.publishRestoreAttempt });
+          for (const resolve of this.connectionWaiters.splice(0)) resolve();
+        },
+        () => this.reopenPublishChannel(connection),
+      );
+    }, restoreDelayMs(this.publishRestoreAttempt++));
+    timer.unref();
+  }
+
+  private reportConsumer(change: ConsumerStateChange): void {
+    for (const listener of this.consumerListeners) listener(change);
+  }
+
+  /** What each consumer needs from this transport. */
+  private readonly consumerHost: AmqpConsumerHost = {
+    current: () => this.connection,
+    redeclare: async (queue, connection) => {
+      for (const topology of this.topologies) {
+        if (!topology.queues.some((declared) => declared.name === queue)) continue;
+        await declareOn(connection, {
+          exchanges: topology.exchanges,
+          queues: topology.queues.filter((declared) => declared.name === queue),
+          bindings: topology.bindings.filter((binding) => binding.queue === queue),
+        });
+      }
+    },
+    opened: (channel, acks) => {
+      this.consumerChannels.add(channel);
+      this.ackBatchers.set(channel, acks);
+      channel.on('close', () => {
+        this.consumerChannels.delete(channel);
+        this.ackBatchers.delete(channel);
+      });
+    },
+    report: (change) => this.reportConsumer(change),
+  };
 
   private watch(): void {
     this.model.on('disconnect', (error: Error) => {
@@ -255,32 +346,51 @@ export class AmqpTransport implements Transport {
     for (const listener of this.stateListeners) listener(change);
   }
 
-  private async startConsumer(connection: ChannelModel, entry: ConsumerEntry): Promise<void> {
-    if (entry.cancelled || entry.startedOn === connection) return;
-    entry.startedOn = connection;
-    const channel = await connection.createChannel();
-    channel.on('error', () => {});
-    this.consumerChannels.add(channel);
-    channel.on('close', () => {
-      this.consumerChannels.delete(channel);
-      this.ackBatchers.delete(channel);
-    });
-    await channel.prefetch(entry.prefetch);
-    const acks = new AckBatcher(channel);
-    this.ackBatchers.set(channel, acks);
-    const { consumerTag } = await channel.consume(entry.queue, (message) => {
-      if (!message) return;
-      acks.delivered(message);
-      entry.onDelivery(toDelivery(channel, message, acks));
-    });
-    entry.channel = channel;
-    entry.consumerTag = consumerTag;
+  private consumeReplies(channel: ConfirmChannel): Promise<unknown> {
+    const handler = this.replyHandler;
+    if (!handler) return Promise.resolve();
+    let consuming = this.replyConsumers.get(channel);
+    if (!consuming) {
+      consuming = channel.consume(DIRECT_REPLY_TO, (message) => message && handler(message.content, fromAmqpProperties(message.properties)), { noAck: true });
+      this.replyConsumers.set(channel, consuming);
+      consuming.catch(() => this.replyConsumers.delete(channel));
+    }
+    return consuming;
   }
 
-  private async consumeReplies(channel: ConfirmChannel): Promise<void> {
-    const handler = this.replyHandler;
-    if (!handler) return;
-    await channel.consume(DIRECT_REPLY_TO, (message) => message && handler(message.content, fromAmqpProperties(message.properties)), { noAck: true });
+  /**
+   * Resolves once the exchange is known to exist; a missing one rejects with ExchangeNotFoundError.
+   * A passive check on a throwaway channel: publishing to a missing exchange would close the
+   * publish channel, and every other publish and the reply consumer on it with it.
+   */
+  private checkExchange(exchange: string, deadline: number): Promise<void> {
+    let checking = this.checkingExchanges.get(exchange);
+    if (!checking) {
+      checking = (async () => {
+        const channel = await (await this.waitForConnection(deadline)).createChannel();
+        channel.on('error', () => {});
+        try {
+          await channel.checkExchange(exchange);
+          this.knownExchanges.add(exchange);
+        } catch (error) {
+          if ((error as { code?: number }).code === 404) throw new ExchangeNotFoundError(exchange, { cause: error });
+          throw new TransportError(`Cannot check exchange '${exchange}': ${describe(error)}`, { cause: error });
+        } finally {
+          await channel.close().catch(() => {});
+        }
+      })().finally(() => this.checkingExchanges.delete(exchange));
+      this.checkingExchanges.set(exchange, checking);
+    }
+    return checking;
+  }
+
+  /** The publish channel; waits for the connection (or the channel's reopening) until the deadline. */
+  private async waitForPublishChannel(deadline: number): Promise<ConfirmChannel> {
+    for (;;) {
+      await this.waitForConnection(deadline);
+      if (this.publishChannel) return this.publishChannel;
+      await this.waitForSignal(deadline);
+    }
   }
 
   /** The live connection; waits for recovery until the deadline, then fails clearly. */
@@ -289,16 +399,21 @@ export class AmqpTransport implements Transport {
       if (this.closing) throw new TransportError('Transport is closed');
       if (this.failure) throw this.failure;
       if (this.connection) return this.connection;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new TransportError(`Not connected to ${this.description}: gave up waiting for the connection to recover`);
-      await new Promise<void>((resolve) => {
-        const timer = Number.isFinite(remaining) ? setTimeout(resolve, remaining) : undefined;
-        this.connectionWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await this.waitForSignal(deadline);
     }
+  }
+
+  /** Until the next set-up or reopened publish channel, or the deadline (then fails clearly). */
+  private async waitForSignal(deadline: number): Promise<void> {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw new TransportError(`Not connected to ${this.description}: gave up waiting for the connection to recover`);
+    await new Promise<void>((resolve) => {
+      const timer = Number.isFinite(remaining) ? setTimeout(resolve, remaining) : undefined;
+      this.connectionWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   private publishOn(channel: ConfirmChannel, exchange: string, routingKey: string, body: Buffer, properties: MessageProperties, mandatory: boolean | undefined): Promise<PublishOutcome> {
@@ -359,88 +474,6 @@ async function openReplyChannel(connection: ChannelModel, onClose: () => void): 
   channel.on('error', () => {});
   channel.on('close', onClose);
   return channel;
-}
-
-function toDelivery(channel: Channel, message: Message, acks?: AckBatcher): Delivery {
-  return new AmqpDelivery(channel, message, acks);
-}
-
-/** One delivery: a class rather than an object of closures, as one is made for every message. */
-class AmqpDelivery implements Delivery {
-  readonly body: Buffer;
-  readonly properties: MessageProperties;
-  readonly routingKey: string;
-  readonly redelivered: boolean;
-
-  constructor(
-    private readonly channel: Channel,
-    private readonly message: Message,
-    private readonly acks: AckBatcher | undefined,
-  ) {
-    this.body = message.content;
-    this.properties = fromAmqpProperties(message.properties);
-    this.routingKey = message.fields.routingKey;
-    this.redelivered = message.fields.redelivered;
-  }
-
-  /**
-   * Publishes on the channel this message came in on; false when that channel has closed. Acks
-   * settled before it leave first, in order on the channel: a message acknowledged before its
-   * reply stays acknowledged even if the reply makes the broker close the connection.
-   */
-  publishOnChannel(routingKey: string, body: Buffer, options: Options.Publish): boolean {
-    try {
-      this.acks?.flush();
-      this.channel.publish('', routingKey, body, options);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  // On a closed channel the broker has already requeued the message: settling it is a no-op.
-  ack(): void {
-    try {
-      if (this.acks) this.acks.ack(this.message);
-      else this.channel.ack(this.message);
-    } catch {
-      /* channel closed */
-    }
-  }
-
-  nack(requeue: boolean): void {
-    try {
-      if (this.acks) this.acks.nack(this.message, requeue);
-      else this.channel.nack(this.message, false, requeue);
-    } catch {
-      /* channel closed */
-    }
-  }
-}
-
-function toAmqpOptions(properties: MessageProperties, mandatory: boolean | undefined): Options.Publish {
-  return {
-    messageId: properties.messageId,
-    correlationId: properties.correlationId,
-    replyTo: properties.replyTo,
-    contentType: properties.contentType,
-    timestamp: properties.timestamp,
-    persistent: properties.persistent,
-    headers: properties.headers,
-    mandatory,
-  };
-}
-
-function fromAmqpProperties(properties: Message['properties']): MessageProperties {
-  return {
-    messageId: properties.messageId as string | undefined,
-    correlationId: properties.correlationId as string | undefined,
-    replyTo: properties.replyTo as string | undefined,
-    contentType: properties.contentType as string | undefined,
-    timestamp: properties.timestamp as number | undefined,
-    persistent: properties.deliveryMode === 2,
-    headers: properties.headers ?? {},
-  };
 }
 
 function withHeartbeat(url: string, heartbeatSeconds: number | undefined): string {

@@ -33,6 +33,11 @@ export class PendingCalls {
     });
   }
 
+  /** Whether the call still waits: false once it was answered, timed out or failed. */
+  has(taskId: string): boolean {
+    return this.calls.has(taskId);
+  }
+
   /** Takes the entry out; `undefined` when the caller already gave up (a late reply). */
   take(taskId: string): PendingCall | undefined {
     const call = this.calls.get(taskId);

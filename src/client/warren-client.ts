@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { getMethodOptions, getTaskOptions, type JobClass } from '../decorators/task';
-import { ClientClosedError, ConnectionLostError, InvalidArgumentsError, RemoteTaskError, UnroutableTaskError, WarrenError } from '../errors';
+import { ClientClosedError, ConnectionLostError, ExchangeNotFoundError, InvalidArgumentsError, NamespaceNotDeclaredError, RemoteTaskError, UnroutableTaskError, WarrenError } from '../errors';
 import { decodeTaskReply } from '../protocol/task-reply';
 import { encodeTaskRequest } from '../protocol/task-request';
 import type { TopologyNames } from '../topology/topology';
+import { reportsConsumerState } from '../transport/consumer-state';
 import type { MessageProperties, Transport } from '../transport/transport';
 import { validateWith, type StandardSchemaV1 } from '../validation/standard-schema';
 import { outgoingTraceHeaders } from '../tracing/trace-propagation';
@@ -30,7 +31,9 @@ export class WarrenClient {
   private readonly collectors = new Map<string, (body: Buffer) => void>();
   /** Ids this client published recently, so `status` can tell `queued` from `unknown`. */
   private readonly published = new RecentMap<string, string>(10_000);
+  /** The reply address once opened; a failed opening is not kept, so the next call tries again. */
   private replyTo: Promise<string> | undefined;
+  private replyAddress: string | undefined;
   private closed = false;
 
   constructor(private readonly options: WarrenClientOptions) {
@@ -41,6 +44,14 @@ export class WarrenClient {
       if (state === 'failed') this.closed = true;
       this.pending.failAll(new ConnectionLostError(`Broker connection lost while waiting for the reply; the task may still run: ${error?.message ?? state}`, { cause: error }));
     });
+    if (reportsConsumerState(options.transport)) {
+      options.transport.onConsumerChange(({ queue, state, error }) => {
+        // The broker closed the channel our replies come through (the transport opens another):
+        // replies to the old one are dropped, so the calls waiting on them are told now.
+        if (state !== 'lost' || queue !== this.replyAddress) return;
+        this.pending.failAll(new ConnectionLostError(`The reply channel was closed by the broker while waiting for the reply; the task may still run: ${error?.message ?? 'no reason given'}`, { cause: error }));
+      });
+    }
   }
 
   /**
@@ -70,15 +81,15 @@ export class WarrenClient {
   /** Runs a task by name and resolves with its result (rejects with RemoteTaskError if it threw). */
   async call(task: string, args: readonly unknown[], options: CallOptions = {}, argsSchema?: StandardSchemaV1): Promise<unknown> {
     this.assertOpen();
-    if (argsSchema) args = await checkArgs(task, args, argsSchema);
-    const replyTo = await this.openReplies();
     const taskId = randomUUID();
     const timeoutMs = options.timeoutMs ?? this.options.rpcTimeoutMs;
+    // Armed first: the timeout counts from the call, whatever the time goes to (checking the
+    // arguments, opening the reply queue, waiting for the connection).
     const reply = this.pending.add(taskId, task, timeoutMs);
     // The call is answered by its reply, which can beat the publisher confirm: a reply proves the
     // broker routed the task, so waiting on for the confirm would only add latency. A publish that
     // fails (unroutable, nacked, connection lost) before any reply fails the call.
-    this.publish(task, taskId, args, replyTo, options).catch((error: unknown) => this.pending.fail(taskId, error as Error));
+    this.send(task, taskId, args, options, argsSchema).catch((error: unknown) => this.pending.fail(taskId, error as Error));
     return reply;
   }
 
@@ -133,11 +144,25 @@ export class WarrenClient {
     return Object.assign(bind({}), { with: bind }) as RemoteTask<(...args: unknown[]) => unknown>;
   }
 
+  private async send(task: string, taskId: string, args: readonly unknown[], options: CallOptions, argsSchema: StandardSchemaV1 | undefined): Promise<void> {
+    if (argsSchema) args = await checkArgs(task, args, argsSchema);
+    const replyTo = await this.openReplies();
+    // The caller gave up while the reply queue opened: published now, the task would run for nobody.
+    if (!this.pending.has(taskId)) return;
+    await this.publish(task, taskId, args, replyTo, options);
+  }
+
   private async publish(task: string, taskId: string, args: readonly unknown[], replyTo: string | undefined, options: CallOptions): Promise<void> {
     const { transport, names, maxPayloadBytes } = this.options;
     const trace = outgoingTraceHeaders();
     const { body, properties } = encodeTaskRequest({ id: taskId, task, args, attempt: 1, replyTo, maxAttempts: options.maxAttempts, trace }, maxPayloadBytes);
-    const outcome = await transport.publish(names.tasksExchange, task, body, properties, { mandatory: true });
+    let outcome;
+    try {
+      outcome = await transport.publish(names.tasksExchange, task, body, properties, { mandatory: true });
+    } catch (error) {
+      if (error instanceof ExchangeNotFoundError && error.exchange === names.tasksExchange) throw new NamespaceNotDeclaredError(task, names.tasksExchange, names.namespace, { cause: error });
+      throw error;
+    }
     if (outcome === 'unroutable') throw new UnroutableTaskError(task, names.tasksExchange);
     this.published.set(taskId, task);
   }
@@ -157,7 +182,13 @@ export class WarrenClient {
     });
     try {
       const { transport, names } = this.options;
-      const outcome = await transport.publish(names.controlExchange, '', Buffer.from(JSON.stringify(request)), { messageId: id, correlationId: id, replyTo, contentType: 'application/json' }, { mandatory: true });
+      const outcome = await transport
+        .publish(names.controlExchange, '', Buffer.from(JSON.stringify(request)), { messageId: id, correlationId: id, replyTo, contentType: 'application/json' }, { mandatory: true })
+        .catch((error: unknown) => {
+          // No control exchange: no runtime of this namespace ever started here, so none can answer.
+          if (error instanceof ExchangeNotFoundError) return 'unroutable' as const;
+          throw error;
+        });
       if (outcome === 'routed') await new Promise((resolve) => setTimeout(resolve, timeoutMs));
     } finally {
       this.collectors.delete(id);
@@ -166,7 +197,13 @@ export class WarrenClient {
   }
 
   private openReplies(): Promise<string> {
-    this.replyTo ??= this.options.transport.openReplyQueue((body, properties) => this.onReply(body, properties));
+    this.replyTo ??= this.options.transport.openReplyQueue((body, properties) => this.onReply(body, properties)).then(
+      (address) => (this.replyAddress = address),
+      (error: unknown) => {
+        this.replyTo = undefined; // the next call tries again
+        throw error;
+      },
+    );
     return this.replyTo;
   }
 

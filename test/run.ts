@@ -1,11 +1,24 @@
 /**
- * `npm test` — node -r @swc-node/register test/run.ts [file filters...]
+ * `npm test`           node -r @swc-node/register test/run.ts [file filters...]      the whole suite
+ * `npm run test:unit`  node -r @swc-node/register test/run.ts --unit [filters...]   the inner loop
+ *
+ * Tiers. A test file needs RabbitMQ when its source calls requireBroker() (an AMQP URL) or
+ * requireRabbitNode() (that URL plus rabbitmqctl on its node), from test/support/requirements.ts;
+ * it needs a browser when it is named *.browser.test.ts; *.fault.test.ts files take the shared
+ * broker down. The unit tier (--unit) runs every other file: the static checks, then tests on the
+ * embedded broker only, with no RabbitMQ node, no chromium and no fault suite. `npm test` runs
+ * all of it, unit files included.
+ *
+ * CI rule. A requirement that is missing skips its suite with the reason (the env vars to set);
+ * with CI=true it fails the run instead, so a missing broker never turns CI green. The unit tier
+ * sets WARREN_TEST_TIER=unit and leaves those files out, so it has nothing to fail.
  *
  *   1. type-check   npx tsc -p tsconfig.json --noEmit
  *   2. lint         npx eslint .            (skipped while there is no eslint.config.*)
  *   3. cycles       dpdm --circular -T, over src/
- *   4. broker       ensureRabbitMqInstalled() + startRabbitNode(); started in the
- *                   background while 1-3 run. Skipped when WARREN_TEST_BROKER_URL is set.
+ *   4. broker       ensureRabbitMqInstalled() + startRabbitNode(); started in the background
+ *                   while 1-3 run, only when a selected file needs RabbitMQ or the fault suite
+ *                   runs. Skipped when WARREN_TEST_BROKER_URL is set, and in the unit tier.
  *   4b. browser     when a selected file is a *.browser.test.ts: ensureChromiumInstalled()
  *                   installs Debian's chromium if it is missing (as root; apt-get runs after
  *                   the RabbitMQ install, which holds the same dpkg lock), in the background
@@ -15,13 +28,16 @@
  *                   filtered by the CLI args (substring match on the path), with
  *                   WARREN_TEST_BROKER_URL / WARREN_TEST_RABBIT_* in the env
  *                   (see rabbitNodeFromEnv in test/support/rabbitmq-node.ts)
- *   5b. faults      without filters: the fault-injection suite (test/faults/run-faults.ts) on
- *                   the same node, last, since it stops and restarts the broker.
+ *   5b. faults      without filters, not in the unit tier: the fault-injection suite
+ *                   (test/faults/run-faults.ts) on the same node, last, since it stops and
+ *                   restarts the broker. With CI=true it fails the run when its node-control
+ *                   scenarios cannot run (WARREN_TEST_BROKER_URL without WARREN_TEST_RABBIT_*).
  *   6. the node is always stopped (also on SIGINT/SIGTERM); exit code = test runner's.
  *
  * Env knobs:
- *   WARREN_TEST_BROKER_URL     use this broker, start no node (rabbitNodeFromEnv() then
- *                              returns undefined unless WARREN_TEST_RABBIT_* are set too)
+ *   WARREN_TEST_BROKER_URL     use this broker, start no node. Suites that need rabbitmqctl then
+ *                              skip (CI=true: fail) unless WARREN_TEST_RABBIT_* are set too.
+ *   CI=true (or 1)             a missing requirement fails instead of skipping
  *   WARREN_TEST_SKIP_CHECKS=1  skip steps 1-3 (quick edit-test loop)
  *   WARREN_TEST_SKIP_FAULTS=1  skip step 5b
  *   WARREN_TEST_CONCURRENCY    test files run in parallel (default 2: measured 11 s vs 18 s
@@ -35,7 +51,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fg from 'fast-glob';
 import { ensureChromiumInstalled } from './support/chromium';
-import { ENV_BROKER_URL, ensureRabbitMqInstalled, rabbitNodeEnv, startRabbitNode, type RabbitNode } from './support/rabbitmq-node';
+import { ENV_BROKER_URL, ensureRabbitMqInstalled, rabbitNodeEnv, rabbitNodeFromEnv, startRabbitNode, type RabbitNode } from './support/rabbitmq-node';
+import { ENV_TEST_TIER, inCi } from './support/requirements';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -101,22 +118,40 @@ async function staticChecks(): Promise<boolean> {
   return true;
 }
 
-async function testFiles(filters: string[]): Promise<string[]> {
+// What a file needs, by the rule in the header: the RabbitMQ requirement is read from its source.
+const needsBrowser = (file: string): boolean => file.endsWith('.browser.test.ts');
+const isFault = (file: string): boolean => file.endsWith('.fault.test.ts');
+const needsRabbitMq = (file: string): boolean => /\brequire(?:Broker|RabbitNode)\(/.test(fs.readFileSync(path.join(ROOT, file), 'utf8'));
+const isUnit = (file: string): boolean => !needsBrowser(file) && !isFault(file) && !needsRabbitMq(file);
+
+async function testFiles(filters: string[], unitOnly: boolean): Promise<string[]> {
   const all = (await fg('test/**/*.test.ts', { cwd: ROOT, ignore: ['**/node_modules/**'], onlyFiles: true })).sort();
-  return filters.length === 0 ? all : all.filter((f) => filters.some((needle) => f.includes(needle)));
+  const picked = filters.length === 0 ? all : all.filter((f) => filters.some((needle) => f.includes(needle)));
+  return unitOnly ? picked.filter(isUnit) : picked;
 }
 
 async function main(): Promise<number> {
-  const filters = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const unit = args.includes('--unit');
+  const filters = args.filter((a) => a !== '--unit');
   const t0 = Date.now();
+  const files = await testFiles(filters, unit);
+  const faultSuite = !unit && filters.length === 0 && process.env['WARREN_TEST_SKIP_FAULTS'] !== '1';
+  if (unit) say(`unit tier: ${files.length} file(s) that need no RabbitMQ and no browser; no node, no fault suite`);
 
   // Broker first, in the background: it boots while the static checks run.
   let node: RabbitNode | undefined;
   let nodeStarting: Promise<RabbitNode | undefined> | undefined;
   let rabbitInstalled: Promise<void> = Promise.resolve();
   const external = process.env[ENV_BROKER_URL];
-  if (external) {
+  const wantsBroker = !unit && (faultSuite || files.some(needsRabbitMq));
+  if (!wantsBroker) {
+    if (!unit) say('broker: none of the selected files needs RabbitMQ (no node started)');
+  } else if (external) {
     say(`broker: using ${ENV_BROKER_URL}=${external} (no node started)`);
+    if (!rabbitNodeFromEnv()) {
+      say(`broker: no rabbitmqctl on it (WARREN_TEST_RABBIT_* unset): suites that need it ${inCi() ? 'FAIL (CI=true)' : 'are skipped'}`);
+    }
   } else {
     say('broker: ensuring rabbitmq-server is installed, starting a throwaway node (background)');
     const brokerLog = (line: string): void => say(`  [rabbitmq] ${line}`);
@@ -138,7 +173,7 @@ async function main(): Promise<number> {
   try {
     // Browser tests drive Debian's chromium; it installs while the static checks run.
     let chromiumReady: Promise<unknown> | undefined;
-    if ((await testFiles(filters)).some((f) => f.endsWith('.browser.test.ts'))) {
+    if (files.some(needsBrowser)) {
       say("browser: ensuring Debian's chromium is installed for the browser tests (background)");
       chromiumReady = rabbitInstalled.then(() => ensureChromiumInstalled((line) => say(`  [chromium] ${line}`)));
     }
@@ -149,13 +184,14 @@ async function main(): Promise<number> {
       return 1;
     }
 
-    const files = await testFiles(filters);
     if (files.length === 0) {
-      say(filters.length ? `no test file matches ${filters.map((f) => JSON.stringify(f)).join(' ')}` : 'no test files (test/**/*.test.ts)');
+      const tier = unit ? ' in the unit tier' : '';
+      say(filters.length ? `no test file${tier} matches ${filters.map((f) => JSON.stringify(f)).join(' ')}` : `no test files${tier} (test/**/*.test.ts)`);
       return filters.length ? 1 : 0;
     }
 
     const env: NodeJS.ProcessEnv = { ...process.env };
+    if (unit) env[ENV_TEST_TIER] = 'unit';
     if (nodeStarting) {
       const t = Date.now();
       const started = await nodeStarting; // rejects with the node's log tail on failure
@@ -171,7 +207,6 @@ async function main(): Promise<number> {
 
     // Files that take the shared broker down (stopApp) must not overlap with others:
     // they are named *.fault.test.ts and run afterwards, one at a time.
-    const isFault = (f: string): boolean => f.endsWith('.fault.test.ts');
     const passes = [
       { files: files.filter((f) => !isFault(f)), concurrency: process.env['WARREN_TEST_CONCURRENCY'] ?? '2' },
       { files: files.filter(isFault), concurrency: '1' },
@@ -196,10 +231,15 @@ async function main(): Promise<number> {
     }
     // The whole suite ends with the fault-injection scenarios (npm run test:faults) on the same
     // node: they stop and restart it, so they come last. A filtered run is a developer's loop.
-    if (filters.length === 0 && !stopRequested && process.env['WARREN_TEST_SKIP_FAULTS'] !== '1') {
+    if (faultSuite && !stopRequested) {
       say('fault-injection suite: node test/faults/run-faults.ts (WARREN_TEST_SKIP_FAULTS=1 skips it)');
       const faultCode = await run(process.execPath, ['-r', '@swc-node/register', 'test/faults/run-faults.ts'], env);
       if (faultCode !== 0 && code === 0) code = faultCode;
+      // run-faults skips its node-control scenarios on a URL-only broker; in CI that must not pass
+      if (inCi() && !rabbitNodeFromEnv(env)) {
+        say('fault-injection suite FAILED: CI=true, and its node-control scenarios were skipped (no WARREN_TEST_RABBIT_*)');
+        if (code === 0) code = 1;
+      }
     }
     say(`tests ${code === 0 ? 'passed' : `FAILED (exit ${code})`} — total ${secs(t0)}`);
     return code;

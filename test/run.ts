@@ -2,10 +2,10 @@
  * `npm test`           node -r @swc-node/register test/run.ts [file filters...]      the whole suite
  * `npm run test:unit`  node -r @swc-node/register test/run.ts --unit [filters...]   the inner loop
  *
- * Tiers. A test file needs RabbitMQ when its source calls requireBroker() (an AMQP URL) or
- * requireRabbitNode() (that URL plus rabbitmqctl on its node), from test/support/requirements.ts;
- * it needs a browser when it is named *.browser.test.ts; *.fault.test.ts files take the shared
- * broker down. The unit tier (--unit) runs every other file: the static checks, then tests on the
+ * Tiers. A test file needs RabbitMQ when it is named *.rabbitmq.test.ts or its source calls
+ * requireBroker() (an AMQP URL) or requireRabbitNode() (that URL plus rabbitmqctl on its node),
+ * from test/support/requirements.ts; it needs a browser when it is named *.browser.test.ts;
+ * *.fault.test.ts files take the shared broker down. The unit tier (--unit) runs every other file: the static checks, then tests on the
  * embedded broker only, with no RabbitMQ node, no chromium and no fault suite. `npm test` runs
  * all of it, unit files included.
  *
@@ -118,10 +118,11 @@ async function staticChecks(): Promise<boolean> {
   return true;
 }
 
-// What a file needs, by the rule in the header: the RabbitMQ requirement is read from its source.
+// What a file needs, by the rule in the header: from its name, or for RabbitMQ from its source.
 const needsBrowser = (file: string): boolean => file.endsWith('.browser.test.ts');
 const isFault = (file: string): boolean => file.endsWith('.fault.test.ts');
-const needsRabbitMq = (file: string): boolean => /\brequire(?:Broker|RabbitNode)\(/.test(fs.readFileSync(path.join(ROOT, file), 'utf8'));
+const needsRabbitMq = (file: string): boolean =>
+  file.endsWith('.rabbitmq.test.ts') || /\brequire(?:Broker|RabbitNode)\(/.test(fs.readFileSync(path.join(ROOT, file), 'utf8'));
 const isUnit = (file: string): boolean => !needsBrowser(file) && !isFault(file) && !needsRabbitMq(file);
 
 async function testFiles(filters: string[], unitOnly: boolean): Promise<string[]> {

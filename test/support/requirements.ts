@@ -12,9 +12,11 @@
  * what is missing, so a run without its broker can never pass in CI (dramatiq's conftest: skip
  * locally, fail in CI). Reading `url` or a node method while unmet throws.
  *
- * test/run.ts --unit leaves out every file whose source calls requireBroker( or requireRabbitNode(,
- * so the unit tier never reaches these; if one is reached there anyway (the call hidden in another
- * module), it fails, since the runner could not see what the file needs.
+ * Test files gate through these rather than rabbitNodeFromEnv(), so that the runner and CI see
+ * what they need: test/run.ts --unit leaves out every file whose source calls requireBroker( or
+ * requireRabbitNode( (or that is named *.rabbitmq.test.ts), so the unit tier never reaches these;
+ * if one is reached there anyway (the call hidden in another module), it fails, since the runner
+ * could not see what the file needs.
  */
 import * as path from 'node:path';
 import { test } from 'node:test';

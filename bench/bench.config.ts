@@ -1,4 +1,7 @@
-import { defineConfig } from '../src';
+import { compiledWarren } from './compiled-warren';
+
+// A user's config imports 'warren'; compiledWarren() is that (see compiled-warren.ts for why not the name).
+const { defineConfig } = compiledWarren();
 
 /**
  * The runtime the benchmark measures. The broker URL and a fresh namespace are filled in by

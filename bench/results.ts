@@ -7,7 +7,7 @@ export const SYSTEM_LABELS: Readonly<Record<SystemId, string>> = {
   warren: 'Warren',
   raw: 'raw amqplib',
   serial: 'serial, 1 thread',
-  empty: 'empty process, loader only',
+  empty: 'empty child, loader only',
   'celery-prefork': 'Celery prefork',
   'celery-threads': 'Celery threads',
 };
@@ -74,7 +74,7 @@ export const FIGURES: readonly FigureDef[] = [
   { key: 'iso.idleHogP99Ratio', label: '4. … that floor / idle p99 (compare with saturated / idle)', unit: '×', better: 'lower', digits: 2, baseline: 'raw' },
   { key: 'mem.idleMb', label: '5. Server RSS, idle', unit: 'MB', better: 'lower', digits: 1, baseline: 'raw' },
   { key: 'mem.loadMb', label: '5. Server RSS, peak under scenario 1 load', unit: 'MB', better: 'lower', digits: 1, baseline: 'raw' },
-  { key: 'mem.floorMb', label: '5. RSS of an empty `node -r @swc-node/register` child (the loader floor under both)', unit: 'MB', better: 'lower', digits: 1, baseline: undefined, reference: 'empty' },
+  { key: 'mem.floorMb', label: "5. RSS of an empty `node --require warren/register` child (Warren's TypeScript hook: the loader floor under both)", unit: 'MB', better: 'lower', digits: 1, baseline: undefined, reference: 'empty' },
 ];
 
 export type Samples = Partial<Record<FigureKey, Partial<Record<SystemId, number[]>>>>;

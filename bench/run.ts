@@ -8,11 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { BrokerAdmin } from './admin';
 import { openBroker } from './broker';
+import { buildWarren } from './build-warren';
 import { calibrateKernel } from './calibrate';
 import { runCelery, type CeleryPoolSetup } from './celery/celery-run';
 import { CELERY_INSTALL_HINT, findCeleryPython, type CeleryPython } from './celery/celery-worker';
 import { Cleanup } from './cleanup';
-import { BENCH_IO_CONCURRENCY } from './jobs/bench-jobs';
+import { BENCH_IO_CONCURRENCY } from './jobs/bench-io-concurrency';
 import { print, say } from './log';
 import { runNodeRepetition } from './node-repetition';
 import { USAGE, parseOptions, type BenchOptions } from './options';
@@ -23,6 +24,7 @@ import { formatMachineNote, machineNote } from './report/machine';
 import { medianTable, targetsList } from './report/markdown';
 import { RESULTS_DIR, writeResults } from './report/write-results';
 import { ResultsCollector } from './results';
+import { ROOT } from './servers/server-process';
 
 const cleanup = new Cleanup();
 /** Set by SIGINT/SIGTERM: the handler stops everything and exits; failures it causes are not news. */
@@ -65,6 +67,11 @@ async function main(): Promise<number> {
     celeryText = celery ? `${celery.celeryVersion} (${celery.python})` : 'not installed';
     say(celery ? `Celery ${celeryText}: adding Celery columns` : `Celery columns skipped: python3-celery is not installed (to add them: ${CELERY_INSTALL_HINT})`);
   }
+
+  // Once, before any server starts: the Warren server child runs compiled Warren, as a user's `warren start` does.
+  say('building compiled Warren for the server children: npm run build (src/ to dist/)');
+  const buildMs = await buildWarren(ROOT);
+  say(`built dist/ in ${(buildMs / 1000).toFixed(1)} s`);
 
   const broker = await openBroker((line) => say(line));
   const forgetBroker = cleanup.add('rabbitmq node', () => broker.stop());
@@ -119,14 +126,14 @@ async function main(): Promise<number> {
 function methodNotes(options: BenchOptions, prefetch: number, cpuPrefetch: number, celery: readonly CeleryPoolSetup[]): string[] {
   const notes = [
     `Each figure is the median of ${options.repetitions} runs; "Warren / baseline" is the ratio of the medians. Every run starts fresh server children on fresh namespaces; Warren and the baseline alternate going first.`,
-    `Warren runs as \`node -r @swc-node/register bench/servers/warren-server.ts\` (Runtime.start with bench/bench.config.ts, logLevel silent); the baseline as bench/baseline/raw-server.ts (amqplib only). Callers live in the bench process: Warren's typed proxies, and a raw amqplib confirm channel for the baseline.`,
+    `Warren runs compiled, as an installed package does: the bench builds dist/ first (\`npm run build\`), and the server child is \`node --require warren/register bench/servers/warren-server.ts\` (compiled Warren's Runtime.start with bench/bench.config.ts, logLevel silent, as \`warren start\` serves a config; Warren's own TypeScript hook, SWC without the TypeScript compiler, compiles the config and bench/jobs as it compiles a user's). The baseline runs as bench/baseline/raw-server.ts (amqplib only) under the same loader. Callers live in the bench process: compiled Warren's typed proxies, and a raw amqplib confirm channel for the baseline.`,
     `Same broker work on both sides: direct exchange routing by task name to durable queues, persistent messages published mandatory with publisher confirms, the same message properties and the header fields a Warren request needs (protocol and task; Warren's own extra, the publish time, is Warren's cost; its callers here are in no trace, so they send no traceparent), ack after the task (and its reply; the baseline sends one basic.ack per delivery, as a plain amqplib consumer does, where Warren may combine acks with multiple=true), replies via direct reply-to, TCP_NODELAY (noDelay) on every connection. Prefetch: I/O queue ${prefetch}, CPU queue ${cpuPrefetch}, on both sides.`,
     `CPU time per task (scenario 1): user + system time of the server child (all its threads, \`process.cpuUsage()\`) and of the bench process (the caller) over the measured window, divided by the tasks. Much less sensitive to other load on the machine than the throughput itself.`,
     `1. I/O throughput: ${options.ioTasks.toLocaleString('en-US')} no-op tasks (after ${options.ioWarmupTasks.toLocaleString('en-US')} warm-up), published with up to ${options.publishWindow} unconfirmed, timed from the first publish to the last completion. Completions are counted by the server child (Warren: runtime 'task' events; baseline: after the ack) and reported over IPC.`,
     `2. RPC latency: ${options.rpcCalls.toLocaleString('en-US')} sequential \`await echo(i)\` calls after ${options.rpcWarmupCalls.toLocaleString('en-US')} warm-up calls, each from the call to the resolved result (confirm and reply in). The warm-up is long because a fresh Node server's first few thousand calls on a path cost it two to three times the CPU of later ones (V8 compiling in background threads, the heap growing), which on these 2 cores shows as a heavier tail; the warm-up calls are timed too and their p99 has its own row. Percentiles interpolate linearly between closest ranks. RPC throughput: ${options.rpcThroughputCalls.toLocaleString('en-US')} calls with ${options.rpcInFlight} in flight.`,
     `3. CPU: ${options.cpuTasks.toLocaleString('en-US')} fib(${options.kernelN}) tasks through Warren's cpu pool (first publish to last completion) vs the same kernel ${options.cpuTasks.toLocaleString('en-US')} times in a row in one thread of a fresh process. Ratio = speedup. Dispatch overhead per task = Warren wall time × threads / tasks − the kernel's mean wall time in the pool's threads, timed by the job where it ran (so the thread time between kernels; the serial run, in another process at another moment, drifted too much to subtract).`,
     `4. Isolation: ${options.isolationCalls} sequential echo calls with the CPU queue idle and as many while a backlog of kernel tasks (purged afterwards; the run warns if it ran dry) keeps the CPU queue saturated, in ${2 * options.isolationPairs} alternating phases (idle, saturated, saturated, idle, …) so that drift in the machine's background load falls on both sides. The baseline consumer runs the kernel inline on its event loop (no pool). The p99 ratio row is the median of the per-run saturated/idle ratios. "Machine floor": the baseline's echoes (its CPU queue idle) while an unrelated process keeps as many threads busy with the kernel as Warren's pool has: the tail latency any server sees on this machine with its cores saturated. "Floor at the CPU workers' priority": each side's echoes (its CPU queue idle) while the unrelated process's threads run as Warren's CPU workers do, under SCHED_IDLE at nice 19 (chrt): the least tail that low-priority CPU work can leave here, to set beside "saturated / idle".`,
-    `5. Memory: RSS of the server process (worker threads included) 300 ms after start, before any task; and its peak, sampled every 50 ms, during scenario 1. Both run under \`node -r @swc-node/register\`, which by itself (SWC and the TypeScript compiler, loaded to read tsconfig) takes the "loader floor" row; Warren's CPU worker threads each load it again.`,
+    `5. Memory: RSS of the server process (worker threads included) 300 ms after start, before any task; and its peak, sampled every 50 ms, during scenario 1. Both run under \`node --require warren/register\` (Warren's TypeScript hook: SWC, loaded to compile the child's own .ts files), which with Node and the bench's IPC control takes the "loader floor" row, an empty child's RSS; Warren's CPU worker threads each register the hook again, to compile the job file.`,
   ];
   if (options.cpuThreads !== undefined || options.cpuPrefetch !== undefined) {
     notes.push(`EXPERIMENT, not Warren's defaults: --cpu-threads ${options.cpuThreads ?? '(default)'} --cpu-prefetch ${options.cpuPrefetch ?? '(default)'}.`);

@@ -1,12 +1,17 @@
 import path from 'node:path';
 import pino from 'pino';
-import { connect, loadConfig, type TaskProxy, type WarrenClient } from '../../src';
-import { BenchCpu, BenchIo } from '../jobs/bench-jobs';
+import type { TaskProxy, WarrenClient } from '../../src';
+import { compiledWarren } from '../compiled-warren';
+import type { BenchCpu, BenchIo } from '../jobs/bench-jobs';
 import type { CpuClient } from './bench-client';
 
 const CONFIG_FILE = path.join(__dirname, '..', 'bench.config.ts');
 
-/** The Warren side: typed proxies, exactly as an application calls its jobs. */
+/**
+ * The Warren side: typed proxies, exactly as an application calls its jobs, from compiled Warren
+ * like the server. The job classes are imported for their types only and named (a documented
+ * form), so the bench process need not load them before it has built dist/.
+ */
 export class WarrenBenchClient implements CpuClient {
   private constructor(
     private readonly client: WarrenClient,
@@ -15,10 +20,11 @@ export class WarrenBenchClient implements CpuClient {
   ) {}
 
   static async connect(url: string, namespace: string): Promise<WarrenBenchClient> {
+    const { connect, loadConfig } = compiledWarren();
     const loaded = loadConfig(CONFIG_FILE, { env: {} });
     const config = { ...loaded, broker: { ...loaded.broker, url, namespace } };
     const client = await connect({ url, config, logger: pino({ level: 'silent' }) });
-    return new WarrenBenchClient(client, client.proxy(BenchIo), client.proxy(BenchCpu));
+    return new WarrenBenchClient(client, client.proxy<BenchIo>('BenchIo'), client.proxy<BenchCpu>('BenchCpu'));
   }
 
   async enqueueNoop(): Promise<void> {

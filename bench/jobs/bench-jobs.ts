@@ -1,8 +1,9 @@
-import { Task } from '../../src';
+import { compiledWarren } from '../compiled-warren';
+import { BENCH_IO_CONCURRENCY } from './bench-io-concurrency';
 import { timedFib } from './kernel-clock';
 
-/** How many I/O tasks run at once, and so the prefetch of `bench-io` (the baseline uses the same). */
-export const BENCH_IO_CONCURRENCY = 100;
+// A user's job file imports 'warren'; compiledWarren() is that (see compiled-warren.ts for why not the name).
+const { Task } = compiledWarren();
 
 /** I/O pool tasks: no work at all, so what is measured is the runtime and the broker. */
 @Task({ queue: 'bench-io', pool: 'io', concurrency: BENCH_IO_CONCURRENCY })

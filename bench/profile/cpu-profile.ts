@@ -63,7 +63,8 @@ export function areaOf(node: ProfileNode): string {
   const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
   if (dependency) return `dependency: ${dependency[1]}`;
   if (file.startsWith('node:')) return `node: ${file.slice('node:'.length).split('/')[0] ?? file}`;
-  if (file.startsWith('src/')) return `warren: ${file.split('/').slice(0, 2).join('/')}`;
+  // The Warren server child runs compiled Warren (dist/, one directory per src/ directory).
+  if (file.startsWith('src/') || file.startsWith('dist/')) return `warren: ${file.split('/').slice(0, 2).join('/')}`;
   if (file.startsWith('bench/')) return `bench: ${file}`;
   return file;
 }

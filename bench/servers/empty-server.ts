@@ -1,6 +1,7 @@
 /**
- * Child process: nothing but the TypeScript loader and the IPC control. Its RSS is the floor every
- * server child stands on (`node -r @swc-node/register` loads SWC and the TypeScript compiler).
+ * Child process: nothing but the TypeScript loader every server child runs with (Warren's hook,
+ * server-process.ts CHILD_LOADER: SWC, which it loads to compile this file) and the IPC control.
+ * Its RSS is the floor under the Warren and the raw amqplib server.
  */
 import { performance } from 'node:perf_hooks';
 import { ChildControl } from './child-control';

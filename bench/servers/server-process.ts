@@ -4,6 +4,15 @@ import type { Counts, FromChild, Op, QueueKind, Request, Responses, ServerInfo, 
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
+/**
+ * How every server child loads its TypeScript: Warren's own hook from compiled Warren
+ * (`node --require warren/register`, the documented way to run a user's .ts; the package resolves
+ * to this repository's dist/ by its own name). It is the hook `warren start` registers, SWC with
+ * fixed options and no TypeScript compiler, so the children's RSS is what a user's process carries.
+ * Warren strips this flag from its CPU workers, which register the hook themselves.
+ */
+export const CHILD_LOADER: readonly string[] = ['--require', 'warren/register'];
+
 export interface SpawnServerOptions {
   /** Shown in errors. */
   readonly label: string;
@@ -23,7 +32,7 @@ export interface Armed<T = unknown> {
 type Pending = { resolve: (value: never) => void; reject: (error: Error) => void };
 
 /**
- * A server child (`node -r @swc-node/register <script>`) seen from the bench process: typed
+ * A server child (`node --require warren/register <script>`) seen from the bench process: typed
  * requests over IPC, completion counts, and a stop that always ends the child.
  */
 export class ServerProcess {
@@ -53,7 +62,7 @@ export class ServerProcess {
 
   static spawn(options: SpawnServerOptions): Promise<ServerProcess> {
     const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${options.label}-${Date.now()}.cpuprofile`] : [];
-    const child = spawn(process.execPath, [...profile, '-r', '@swc-node/register', options.script], {
+    const child = spawn(process.execPath, [...profile, ...CHILD_LOADER, options.script], {
       cwd: ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -1,11 +1,16 @@
 /**
- * Child process: a Warren runtime serving bench/jobs on the broker and namespace the bench
- * process gives it (BENCH_BROKER_URL, BENCH_NAMESPACE). Counts `task` events for the bench.
+ * Child process: compiled Warren (dist/) serving bench/jobs on the broker and namespace the bench
+ * process gives it (BENCH_BROKER_URL, BENCH_NAMESPACE), as `warren start` serves a user's config:
+ * started with Warren's own hook (server-process.ts), which compiles this file, bench.config.ts
+ * and bench/jobs as it compiles a user's. Counts `task` events for the bench.
+ *
+ * Not `warren start` itself, because the bench needs the runtime's `task` events over IPC; what
+ * this adds to `warren start` is the IPC control (child-control.ts), which the raw amqplib server
+ * and the empty child carry too.
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadConfig, Runtime } from '../../src';
-import { buildTopology, TopologyNames } from '../../src/topology/topology';
+import { compiledTopology, compiledWarren } from '../compiled-warren';
 import type { QueueKind } from '../ipc';
 import { ChildControl, requiredEnv, runChild } from './child-control';
 
@@ -13,6 +18,8 @@ const CONFIG_FILE = path.join(__dirname, '..', 'bench.config.ts');
 
 async function main(): Promise<void> {
   const started = performance.now();
+  const { loadConfig, Runtime } = compiledWarren();
+  const { buildTopology, TopologyNames } = compiledTopology();
   const url = requiredEnv('BENCH_BROKER_URL');
   const namespace = requiredEnv('BENCH_NAMESPACE');
   const loaded = loadConfig(CONFIG_FILE, { env: {} });

@@ -178,3 +178,6 @@ export function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
+
+/** A task's arguments or result cannot travel where they must (to a worker thread, back as JSON): a defect in the task, never retried. */
+export class UnsendableValueError extends NonRetryableError {}

@@ -8,7 +8,10 @@ export interface TaskContext {
   readonly task: string;
   /** 1 for the first run, 2 for the first retry, ... */
   readonly attempt: number;
-  /** Fires when the soft time limit passes (its reason is a SoftTimeLimitError). Pass it to fetch, streams, loops. */
+  /**
+   * Fires when the soft time limit passes (its reason is a SoftTimeLimitError), or at the latest
+   * when the run is abandoned at its hard limit (a TaskTimeLimitError). Pass it to fetch, streams, loops.
+   */
   readonly signal: AbortSignal;
   /** The caller's W3C trace context, for logs and for anything the task calls in turn. */
   readonly traceparent: string | undefined;
@@ -30,7 +33,7 @@ export const deadlines = new DeadlineClock();
 /** The AbortController is made only if the task asks for its signal: most never do. */
 class RunContext implements TaskContext {
   private controller: AbortController | undefined;
-  private expired: SoftTimeLimitError | undefined;
+  private stopped: Error | undefined;
 
   constructor(private readonly run: RunInfo) {}
 
@@ -53,14 +56,41 @@ class RunContext implements TaskContext {
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
-      if (this.expired) this.controller.abort(this.expired);
+      if (this.stopped) this.controller.abort(this.stopped);
     }
     return this.controller.signal;
   }
 
-  expire(limitMs: number): void {
-    this.expired = new SoftTimeLimitError(this.run.task, limitMs);
-    this.controller?.abort(this.expired);
+  /** Aborts the signal with `reason`, unless an earlier limit already did. */
+  stop(reason: Error): void {
+    if (this.stopped) return;
+    this.stopped = reason;
+    this.controller?.abort(reason);
+  }
+}
+
+/**
+ * A pool's hold on one run, to stop it from outside: the I/O pool aborts a run's signal when it
+ * abandons the run at its hard limit. Stopping before the run began stops it as it begins.
+ */
+export class RunHandle {
+  private context: RunContext | undefined;
+  private reason: Error | undefined;
+
+  stop(reason: Error): void {
+    this.reason ??= reason;
+    this.context?.stop(reason);
+  }
+
+  /** Whether `task` (from `findCurrentTask`) is the run this handle holds. */
+  holds(task: TaskContext | undefined): boolean {
+    return task !== undefined && task === this.context;
+  }
+
+  /** @internal */
+  bind(context: RunContext): void {
+    this.context = context;
+    if (this.reason) context.stop(this.reason);
   }
 }
 
@@ -75,14 +105,24 @@ export function currentTask(): TaskContext {
 }
 
 /**
- * Runs `work` as the task's run: `currentTask()` answers inside it, and its signal fires at the
- * soft limit. The clock is this thread's: a CPU task that never yields cannot see it, and its
- * hard limit is what stops it.
+ * `currentTask()` that answers undefined outside a run instead of throwing. Node emits
+ * `unhandledRejection` in the async context of the rejected promise, so in that handler this
+ * names the run whose code made the promise, even after that run ended.
  */
-export function runAsTask<T>(run: RunInfo, work: () => Promise<T>): Promise<T> {
+export function findCurrentTask(): TaskContext | undefined {
+  return storage.getStore();
+}
+
+/**
+ * Runs `work` as the task's run: `currentTask()` answers inside it, and its signal fires at the
+ * soft limit, or when `handle.stop` is called. The clock is this thread's: a CPU task that never
+ * yields cannot see it, and its hard limit is what stops it.
+ */
+export function runAsTask<T>(run: RunInfo, work: () => Promise<T>, handle?: RunHandle): Promise<T> {
   const context = new RunContext(run);
+  handle?.bind(context);
   const limit = run.softTimeLimitMs;
   if (limit === undefined) return storage.run(context, work);
-  const deadline = deadlines.schedule(limit, () => context.expire(limit));
+  const deadline = deadlines.schedule(limit, () => context.stop(new SoftTimeLimitError(run.task, limit)));
   return storage.run(context, work).finally(() => deadline.cancel());
 }

@@ -2,11 +2,11 @@ import path from 'node:path';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import { deadlines } from '../context/task-context';
-import { TaskTimeLimitError, WorkerCrashedError, describe } from '../errors';
+import { TaskTimeLimitError, UnsendableValueError, WorkerCrashedError, describe } from '../errors';
 import { isRetryable } from '../policy/retry-policy';
 import { serializeError } from '../protocol/serialized-error';
 import type { Deadline } from '../util/deadline-clock';
-import type { CpuTaskMessage, CpuWorkerData } from './cpu-worker-protocol';
+import { isLeftoverRejection, type CpuTaskMessage, type CpuWorkerData, type LeftoverRejection } from './cpu-worker-protocol';
 import type { Pool, RunResult, TaskRun } from './pool';
 import { TaskStartTimes } from './task-start-times';
 import { workerExecArgv } from './worker-exec-argv';
@@ -53,6 +53,9 @@ export class CpuPool implements Pool {
     });
     // Errors outside any task (a worker dying while idle): piscina replaces the worker; say so.
     this.piscina.on('error', (error: unknown) => options.logger.error({ err: error }, 'CPU worker error outside a task'));
+    this.piscina.on('message', (message: unknown) => {
+      if (isLeftoverRejection(message)) logLeftover(options.logger, message);
+    });
   }
 
   get inFlight(): number {
@@ -81,11 +84,17 @@ export class CpuPool implements Pool {
     try {
       return (await this.piscina.run(message, { signal: limit?.signal })) as RunResult;
     } catch (error) {
-      this.restarts++; // a rejected run means its thread was terminated or died; piscina replaces it
+      // Arguments the clone cannot carry (nested past the stack) never reached a thread: nothing died.
+      const unclonable = limit?.signal.aborted ? undefined : cloneProblem(error, args);
+      if (unclonable !== undefined) {
+        const failure = new UnsendableValueError(`The arguments of ${definition.name} cannot be sent to a worker thread: ${unclonable}`, { cause: error });
+        return { outcome: { ok: false, error: serializeError(failure) }, threadId: -1, retryable: false };
+      }
+      this.restarts++; // any other rejected run means its thread was terminated or died; piscina replaces it
       const failure =
         limit?.signal.aborted
           ? new TaskTimeLimitError(definition.name, limit.ms)
-          : new WorkerCrashedError(`The worker thread running ${definition.name} died: ${describe(error)}`, { cause: error });
+          : new WorkerCrashedError(`The worker thread running ${definition.name} died: ${describeCrash(error)}`, { cause: error });
       return { outcome: { ok: false, error: serializeError(failure) }, threadId: -1, retryable: isRetryable(failure, definition.retry.retryOn) };
     } finally {
       limit?.release();
@@ -98,6 +107,41 @@ export class CpuPool implements Pool {
     this.closed = true;
     await this.piscina.destroy();
   }
+}
+
+/**
+ * Why the arguments could not be cloned to a thread, if that is what `error` (a rejected run) is:
+ * piscina rejects a task whose message fails to clone, and its thread lives on. Asked only after a
+ * failure, by cloning the arguments again: the hot path pays nothing. (A stack overflow shows up as
+ * a RangeError, and so could a crash: only a second failing clone tells them apart.)
+ */
+function cloneProblem(error: unknown, args: readonly unknown[]): string | undefined {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name !== 'DataCloneError' && name !== 'RangeError') return undefined;
+  try {
+    structuredClone(args);
+    return undefined;
+  } catch (again) {
+    return describe(again);
+  }
+}
+
+/** A thread's last error, readably: a DataCloneError (a DOMException) printed as [object Object]. */
+function describeCrash(error: unknown): string {
+  if (error instanceof Error || typeof error !== 'object' || error === null) return describe(error);
+  const { name, message } = error as { name?: unknown; message?: unknown };
+  return typeof message === 'string' ? `${typeof name === 'string' ? name : 'Error'}: ${message}` : describe(error);
+}
+
+function logLeftover(logger: Logger, leftover: LeftoverRejection): void {
+  const who = leftover.exact
+    ? `by ${leftover.task} (task ${leftover.taskId}) after it ended`
+    : `by code outside any task run${leftover.task ? `, most likely left by ${leftover.task} (task ${leftover.taskId}), the last task on the thread` : ''}`;
+  const running = leftover.running ? `; ${leftover.running}, running there now, is not failed for it` : '';
+  logger.warn(
+    { thread: leftover.thread, task: leftover.task, taskId: leftover.taskId, exact: leftover.exact, err: leftover.error },
+    `a promise rejection was left unhandled on CPU worker thread ${leftover.thread} ${who}${running}: ${leftover.error.name}: ${leftover.error.message}`,
+  );
 }
 
 /**

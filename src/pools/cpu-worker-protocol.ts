@@ -1,3 +1,5 @@
+import type { SerializedError } from '../protocol/serialized-error';
+
 /** What the main thread hands a CPU worker when it starts. */
 export interface CpuWorkerData {
   /** The config module whose `providers` the worker runs in its own container. */
@@ -23,4 +25,25 @@ export interface CpuTaskMessage {
   readonly traceparent: string | undefined;
   /** Where to write when the task starts, for its hard time limit; undefined: nobody asks. */
   readonly startSlot: number | undefined;
+}
+
+/** Marks a worker's message about a rejection no running task owned (piscina emits it as the pool's `message`). */
+export const LEFTOVER_REJECTION = 'warren:leftover-rejection';
+
+/** A worker to the main thread: a rejection was left unhandled, by a task that had already ended (or by no task). */
+export interface LeftoverRejection {
+  readonly [LEFTOVER_REJECTION]: true;
+  readonly thread: number;
+  /** The task whose code made the promise, or when no task did, the last that ran on the thread. */
+  readonly taskId: string | undefined;
+  readonly task: string | undefined;
+  /** Whether `task` made the promise (known from its async context), or only ran last. */
+  readonly exact: boolean;
+  /** The task running on the thread when it surfaced, which is not blamed. */
+  readonly running: string | undefined;
+  readonly error: SerializedError;
+}
+
+export function isLeftoverRejection(message: unknown): message is LeftoverRejection {
+  return typeof message === 'object' && message !== null && (message as Record<string, unknown>)[LEFTOVER_REJECTION] === true;
 }

@@ -1,17 +1,19 @@
 import 'reflect-metadata';
-import { threadId, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import type { ProviderSetup } from '../config/define-config';
 import { requireDefault } from '../config/load-config';
 import { getMethodOptions, getTaskOptions, type JobClass } from '../decorators/task';
-import { WarrenError, describe } from '../errors';
+import { findCurrentTask, RunHandle } from '../context/task-context';
+import { UnsendableValueError, WarrenError, describe } from '../errors';
 import { isRetryable, mergeRetryPolicies } from '../policy/retry-policy';
 import { serializeError } from '../protocol/serialized-error';
 import { invokeTask } from './invoke-task';
 import { JobInstances } from './job-instances';
-import type { CpuTaskMessage, CpuWorkerData } from './cpu-worker-protocol';
+import { LEFTOVER_REJECTION, type CpuTaskMessage, type CpuWorkerData, type LeftoverRejection } from './cpu-worker-protocol';
 import type { RunResult } from './pool';
 import { markStarted, startTimesView } from './task-start-times';
+import { unsendable } from './sendable';
 import { lowerThreadPriority } from './thread-priority';
 
 lowerThreadPriority(workerData as CpuWorkerData);
@@ -57,19 +59,78 @@ function jobClass({ modulePath, exportName, task }: CpuTaskMessage): JobClass {
   return found;
 }
 
+/** The run on this thread now (one at a time), and a rejection its code left unhandled. */
+interface CurrentRun {
+  readonly handle: RunHandle;
+  readonly message: CpuTaskMessage;
+  leftover: { readonly reason: unknown } | undefined;
+}
+let current: CurrentRun | undefined;
+/** The last run that ended on this thread: the likely author of a rejection no run's context owns. */
+let lastRun: Pick<CpuTaskMessage, 'taskId' | 'task'> | undefined;
+
+/**
+ * A rejection nobody handled would, by Node's default, end this thread and with it whatever task
+ * runs on it then: rarely the one that left it (piscina's worker waits between tasks with the
+ * event loop stopped, so what a task leaves surfaces during the next). Node emits the event in the
+ * async context of the rejected promise, so `findCurrentTask()` names the run whose code made it:
+ * that run fails if it is still going, and otherwise no task does and the main thread logs it.
+ */
+process.on('unhandledRejection', (reason) => {
+  const owner = findCurrentTask();
+  if (current?.handle.holds(owner)) {
+    current.leftover ??= { reason };
+    return;
+  }
+  const report: LeftoverRejection = {
+    [LEFTOVER_REJECTION]: true,
+    thread: threadId,
+    taskId: owner?.taskId ?? lastRun?.taskId,
+    task: owner?.task ?? lastRun?.task,
+    exact: owner !== undefined,
+    running: current?.message.task,
+    error: serializeError(reason),
+  };
+  parentPort?.postMessage(report);
+});
+
 export default async function runCpuTask(message: CpuTaskMessage): Promise<RunResult> {
   let found: JobClass | undefined;
+  const run: CurrentRun = { handle: new RunHandle(), message, leftover: undefined };
+  current = run;
   try {
     found = jobClass(message);
     const instances = setUp();
     // The hard limit counts the task's own run: not a new thread's loading of the job module and
     // the config's providers, which under load took seconds and killed tasks that had not begun.
     if (message.startSlot !== undefined) markStarted(startTimes, message.startSlot);
-    const result = await invokeTask(instances, found, message);
+    const result = await invokeTask(instances, found, { ...message, handle: run.handle });
+    // One turn of the event loop: rejections the run left unhandled are reported now, to it,
+    // not during the next task on this thread.
+    await new Promise(setImmediate);
+    if (run.leftover) {
+      const { reason } = run.leftover;
+      throw new LeftoverFailure(new WarrenError(`${message.task} left a promise rejection unhandled: ${describe(reason)}`, { cause: reason }), reason);
+    }
+    // A result the clone cannot carry would kill this thread after the task "succeeded".
+    const problem = unsendable(result);
+    if (problem !== undefined) throw new UnsendableValueError(`The result of ${message.task} cannot be sent back: ${problem}`);
     return { outcome: { ok: true, result }, threadId, retryable: false };
-  } catch (error) {
+  } catch (thrown) {
+    const [error, decidedBy] = thrown instanceof LeftoverFailure ? [thrown.error, thrown.reason] : [thrown, thrown];
     // retryOn may be a predicate or error classes: only this thread has the real error to test.
     const retryOn = found ? mergeRetryPolicies(getTaskOptions(found)?.retry, getMethodOptions(found, message.method)?.retry).retryOn : undefined;
-    return { outcome: { ok: false, error: serializeError(error) }, threadId, retryable: isRetryable(error, retryOn) };
+    return { outcome: { ok: false, error: serializeError(error) }, threadId, retryable: !(error instanceof UnsendableValueError) && isRetryable(decidedBy, retryOn) };
+  } finally {
+    if (current === run) current = undefined;
+    lastRun = message;
   }
+}
+
+/** The run failed for the rejection it left: retried or not as that rejection's error decides. */
+class LeftoverFailure {
+  constructor(
+    readonly error: Error,
+    readonly reason: unknown,
+  ) {}
 }

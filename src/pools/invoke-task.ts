@@ -1,5 +1,5 @@
 import type { JobClass } from '../decorators/task';
-import { runAsTask } from '../context/task-context';
+import { runAsTask, type RunHandle } from '../context/task-context';
 import { runInTrace } from '../tracing/trace-propagation';
 import type { JobInstances } from './job-instances';
 
@@ -11,6 +11,8 @@ export interface Invocation {
   readonly args: readonly unknown[];
   readonly softTimeLimitMs: number | undefined;
   readonly traceparent: string | undefined;
+  /** Lets the pool stop the run from outside (its signal fires). */
+  readonly handle?: RunHandle;
 }
 
 /**
@@ -23,5 +25,5 @@ export function invokeTask(instances: JobInstances, jobClass: JobClass, invocati
   const fn = instance[invocation.method];
   if (typeof fn !== 'function') throw new TypeError(`${jobClass.name}.${invocation.method} is not a method`);
   const attributes = () => ({ 'messaging.system': 'rabbitmq', 'messaging.message.id': invocation.taskId, 'warren.task': invocation.task, 'warren.attempt': invocation.attempt });
-  return runInTrace(invocation.task, invocation.traceparent, attributes, () => runAsTask(invocation, async () => fn.apply(instance, invocation.args as unknown[])));
+  return runInTrace(invocation.task, invocation.traceparent, attributes, () => runAsTask(invocation, async () => fn.apply(instance, invocation.args as unknown[]), invocation.handle));
 }

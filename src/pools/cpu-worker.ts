@@ -120,7 +120,7 @@ export default async function runCpuTask(message: CpuTaskMessage): Promise<RunRe
     const [error, decidedBy] = thrown instanceof LeftoverFailure ? [thrown.error, thrown.reason] : [thrown, thrown];
     // retryOn may be a predicate or error classes: only this thread has the real error to test.
     const retryOn = found ? mergeRetryPolicies(getTaskOptions(found)?.retry, getMethodOptions(found, message.method)?.retry).retryOn : undefined;
-    return { outcome: { ok: false, error: serializeError(error) }, threadId, retryable: !(error instanceof UnsendableValueError) && isRetryable(decidedBy, retryOn) };
+    return { outcome: { ok: false, error: serializeError(error) }, threadId, retryable: isRetryable(decidedBy, retryOn) };
   } finally {
     if (current === run) current = undefined;
     lastRun = message;

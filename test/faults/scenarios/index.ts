@@ -3,6 +3,8 @@ import { brokerRestartScenario } from './broker-restart';
 import { closeConnectionsScenario } from './close-connections';
 import { hangScenario } from './hang';
 import { hostileScenario } from './hostile-messages';
+import { ioOverrunScenario } from './io-overrun';
+import { leftoverRejectionScenario } from './leftover-rejection';
 import { poisonScenario } from './poison';
 import { retryScenario } from './retry-dead-letter';
 import { sigkillScenario } from './sigkill';
@@ -20,4 +22,6 @@ export const SCENARIOS: readonly Scenario[] = [
   hostileScenario,
   sigtermScenario,
   poisonScenario,
+  leftoverRejectionScenario,
+  ioOverrunScenario,
 ];

@@ -6,6 +6,8 @@ interface PendingCall {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
   readonly deadline: Deadline;
+  /** The broker confirmed its publish: its reply can only come through the reply channel it named. */
+  published: boolean;
 }
 
 /**
@@ -29,7 +31,7 @@ export class PendingCalls {
         this.calls.delete(taskId);
         reject(new RpcTimeoutError(task, taskId, timeoutMs));
       });
-      this.calls.set(taskId, { task, resolve, reject, deadline });
+      this.calls.set(taskId, { task, resolve, reject, deadline, published: false });
     });
   }
 
@@ -53,5 +55,15 @@ export class PendingCalls {
 
   failAll(error: WarrenError): void {
     for (const taskId of [...this.calls.keys()]) this.fail(taskId, error);
+  }
+
+  markPublished(taskId: string): void {
+    const call = this.calls.get(taskId);
+    if (call) call.published = true;
+  }
+
+  /** Fails the calls already published; those still publishing are published again on the channel that replaces it. */
+  failPublished(error: WarrenError): void {
+    for (const [taskId, call] of [...this.calls]) if (call.published) this.fail(taskId, error);
   }
 }

@@ -47,9 +47,10 @@ export class WarrenClient {
     if (reportsConsumerState(options.transport)) {
       options.transport.onConsumerChange(({ queue, state, error }) => {
         // The broker closed the channel our replies come through (the transport opens another):
-        // replies to the old one are dropped, so the calls waiting on them are told now.
+        // replies to the old one are dropped, so the calls published on it are told now. A call
+        // still being published is published again, on the new channel, which its reply then finds.
         if (state !== 'lost' || queue !== this.replyAddress) return;
-        this.pending.failAll(new ConnectionLostError(`The reply channel was closed by the broker while waiting for the reply; the task may still run: ${error?.message ?? 'no reason given'}`, { cause: error }));
+        this.pending.failPublished(new ConnectionLostError(`The reply channel was closed by the broker while waiting for the reply; the task may still run: ${error?.message ?? 'no reason given'}`, { cause: error }));
       });
     }
   }
@@ -150,6 +151,7 @@ export class WarrenClient {
     // The caller gave up while the reply queue opened: published now, the task would run for nobody.
     if (!this.pending.has(taskId)) return;
     await this.publish(task, taskId, args, replyTo, options);
+    this.pending.markPublished(taskId);
   }
 
   private async publish(task: string, taskId: string, args: readonly unknown[], replyTo: string | undefined, options: CallOptions): Promise<void> {

@@ -145,7 +145,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
       // The I/O pool runs what its queues' prefetch windows let in: its capacity is their sum.
       const ioCapacity = plans.filter((plan) => plan.pool === 'io').reduce((sum, plan) => sum + plan.prefetch, 0);
-      const io = new IoPool(instances, ioCapacity);
+      const io = new IoPool(instances, ioCapacity, logger);
       opened.pools.push(io);
       let cpu: CpuPool | undefined;
       if (plans.some((plan) => plan.pool === 'cpu')) {

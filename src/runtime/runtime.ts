@@ -13,6 +13,7 @@ import type { Pool } from '../pools/pool';
 import { scanRegistry } from '../registry/scan-registry';
 import type { TaskRegistry } from '../registry/task-registry';
 import { TopologyNames, buildTopology } from '../topology/topology';
+import { blockedReason } from '../transport/broker-alarm';
 import { reportsConsumerState, type ConsumerStateChange } from '../transport/consumer-state';
 import { openTransport } from '../transport/open-transport';
 import type { Transport } from '../transport/transport';
@@ -139,7 +140,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
     const opened: { transport?: Transport; pools: Pool[] } = { pools: [] };
     try {
-      const transport = await openTransport(config.broker.url, { connectionName: `warren runtime ${os.hostname()}:${process.pid}`, heartbeatSeconds: config.broker.heartbeatSeconds, publishTimeoutMs: config.broker.publishTimeoutMs });
+      const transport = await openTransport(config.broker.url, { connectionName: `warren runtime ${os.hostname()}:${process.pid}`, heartbeatSeconds: config.broker.heartbeatSeconds, publishTimeoutMs: config.broker.publishTimeoutMs, logger });
       opened.transport = transport;
       await transport.declare(buildTopology(registry.queues(), names, config.broker.delayTiersMs));
 
@@ -263,6 +264,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Connected to the broker now (recovery is not under way). */
   get brokerConnected(): boolean {
     return this.connected;
+  }
+
+  /** Why the broker blocks this runtime's publishes now (a resource alarm: "low on memory"), or undefined. */
+  get brokerBlocked(): string | undefined {
+    return blockedReason(this.transport);
   }
 
   /** Broker queues whose consumer the broker took away and that are not restored yet. */

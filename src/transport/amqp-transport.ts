@@ -1,4 +1,5 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
+import type { Logger } from '../logging/logger';
 import { ExchangeNotFoundError, TopologyMismatchError, TransportError, describe } from '../errors';
 import type { Topology } from '../topology/topology';
 import type { AckBatcher } from './ack-batcher';
@@ -19,6 +20,8 @@ export interface AmqpTransportOptions {
   readonly heartbeatSeconds?: number;
   /** While reconnecting, how long a publish waits for the connection before it fails. */
   readonly publishTimeoutMs?: number;
+  /** Where the broker's blocking of this connection (a resource alarm) and its end are logged. */
+  readonly logger?: Logger;
 }
 
 /**

@@ -181,3 +181,16 @@ export function describe(error: unknown): string {
 
 /** A task's arguments or result cannot travel where they must (to a worker thread, back as JSON): a defect in the task, never retried. */
 export class UnsendableValueError extends NonRetryableError {}
+
+/**
+ * RabbitMQ is blocking this connection's publishes (a memory or disk alarm: `reason` is the
+ * broker's, e.g. "low on memory"), and a publish could not be confirmed within `publishTimeoutMs`.
+ */
+export class BrokerBlockedError extends TransportError {
+  constructor(
+    readonly reason: string,
+    detail: string,
+  ) {
+    super(`RabbitMQ is blocking publishes: ${reason}; ${detail}`);
+  }
+}

@@ -16,6 +16,10 @@ export interface ConnectOptions {
   readonly namespace?: string;
   readonly rpcTimeoutMs?: number;
   readonly logger?: Logger;
+  /** Broker user, apart from the URL. Default: `WARREN_BROKER_USERNAME`, else the URL's. */
+  readonly username?: string;
+  /** Broker password, apart from the URL (percent-encoding not needed). Default: `WARREN_BROKER_PASSWORD`, else the URL's. */
+  readonly password?: string;
 }
 
 /** Connects a client: `const client = await connect(); client.proxy(Images).thumbnail(...)`. */
@@ -23,7 +27,14 @@ export async function connect(options: ConnectOptions = {}): Promise<WarrenClien
   const config = clientConfig(options);
   const url = options.url ?? config?.broker.url ?? nonEmpty(process.env.WARREN_BROKER_URL);
   const logger = options.logger ?? createLogger(config?.logLevel ?? 'info', { name: 'warren-client' });
-  const transport = await openTransport(url, { connectionName: `warren client ${process.pid}`, heartbeatSeconds: config?.broker.heartbeatSeconds, publishTimeoutMs: config?.broker.publishTimeoutMs });
+  const transport = await openTransport(url, {
+    connectionName: `warren client ${process.pid}`,
+    heartbeatSeconds: config?.broker.heartbeatSeconds,
+    publishTimeoutMs: config?.broker.publishTimeoutMs,
+    logger,
+    username: options.username,
+    password: options.password,
+  });
   return new WarrenClient({
     transport,
     names: new TopologyNames(options.namespace ?? config?.broker.namespace ?? 'warren'),

@@ -48,7 +48,8 @@ export function apiRoutes({ runtime, depths, history, stream }: ApiDependencies)
   };
 
   return [
-    { method: 'GET', path: /^\/api\/snapshot$/, handle: ({ response }) => sendJson(response, 200, runtime.snapshot()) },
+    // brokerBlocked: the broker's resource alarm ("low on memory") while it blocks this runtime's publishes, else null.
+    { method: 'GET', path: /^\/api\/snapshot$/, handle: ({ response }) => sendJson(response, 200, { ...runtime.snapshot(), brokerBlocked: runtime.brokerBlocked ?? null }) },
     {
       method: 'GET',
       path: /^\/api\/queues$/,

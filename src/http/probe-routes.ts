@@ -18,8 +18,12 @@ export function probeRoutes(runtime: Runtime, metrics: RuntimeMetrics): Route[] 
       path: /^\/readyz$/,
       open: true,
       handle: ({ response }) => {
-        const ready = runtime.ready;
         const { state } = runtime.snapshot();
+        // A resource alarm: the broker reads nothing more from this connection (acks, replies,
+        // retries) until it clears, so the runtime serves nobody meanwhile.
+        const blocked = runtime.brokerBlocked;
+        if (blocked !== undefined && state === 'running') return sendJson(response, 503, { ready: false, state: 'broker blocked', blocked: `RabbitMQ is blocking publishes: ${blocked}` });
+        const ready = runtime.ready;
         if (ready) return sendJson(response, 200, { ready, state });
         // Connected, but a queue is not served (the broker took its consumer away): say which.
         const missingConsumers = runtime.missingConsumers;

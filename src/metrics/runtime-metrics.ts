@@ -60,6 +60,14 @@ export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOp
     },
   });
   new Gauge({
+    name: 'warren_broker_blocked',
+    help: 'RabbitMQ is blocking this connection (a memory or disk alarm): 1 from connection.blocked to connection.unblocked, else 0.',
+    registers,
+    collect() {
+      this.set(runtime.brokerBlocked === undefined ? 0 : 1);
+    },
+  });
+  new Gauge({
     name: 'warren_pool_capacity',
     help: 'Tasks a pool can run at once (CPU: worker threads; I/O: the sum of its queues).',
     labelNames: ['pool'],

@@ -1,10 +1,12 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
 import type { Logger } from '../logging/logger';
-import { ExchangeNotFoundError, TopologyMismatchError, TransportError, describe } from '../errors';
+import { BrokerBlockedError, ExchangeNotFoundError, TopologyMismatchError, TransportError, describe } from '../errors';
 import type { Topology } from '../topology/topology';
 import type { AckBatcher } from './ack-batcher';
+import { connectTarget, scrubSecrets, type BrokerCredentials } from './amqp-credentials';
 import { AmqpConsumer, type AmqpConsumerHost } from './amqp-consumer';
 import { AmqpDelivery, fromAmqpProperties, toAmqpOptions } from './amqp-delivery';
+import type { BlockingSource } from './broker-alarm';
 import { restoreDelayMs, type ConsumerStateChange, type ConsumerStateSource } from './consumer-state';
 import { redactUrl } from './redact-url';
 import { coalesceWrites, socketOf } from './write-coalescing';
@@ -13,12 +15,16 @@ import type { ConnectionStateChange, Delivery, MessageProperties, PublishOptions
 /** RabbitMQ's pseudo-queue for direct reply-to: replies need no queue of their own. */
 const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 
-export interface AmqpTransportOptions {
+export interface AmqpTransportOptions extends BrokerCredentials {
+  /** The broker; its user and password, if any, are percent-decoded as UTF-8. `username`/`password` override them. */
   readonly url: string;
   /** Shown in RabbitMQ's management UI and `rabbitmqctl list_connections client_properties`. */
   readonly connectionName: string;
   readonly heartbeatSeconds?: number;
-  /** While reconnecting, how long a publish waits for the connection before it fails. */
+  /**
+   * How long a publish may wait for the connection while reconnecting, or for the broker to stop
+   * blocking publishes (a resource alarm) and confirm, before it fails. Default 10 s.
+   */
   readonly publishTimeoutMs?: number;
   /** Where the broker's blocking of this connection (a resource alarm) and its end are logged. */
   readonly logger?: Logger;
@@ -40,7 +46,7 @@ export interface AmqpTransportOptions {
  * the same backoff). A publish first checks that its exchange exists, so a missing namespace is
  * an error of that call alone and closes no channel.
  */
-export class AmqpTransport implements Transport, ConsumerStateSource {
+export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSource {
   readonly description: string;
   private model!: RecoveringChannelModel;
   private connection: ChannelModel | undefined;
@@ -67,6 +73,11 @@ export class AmqpTransport implements Transport, ConsumerStateSource {
   private drained: Promise<void> | undefined;
   private closing = false;
   private failure: Error | undefined;
+  /** The broker's reason while it blocks this connection (connection.blocked), until connection.unblocked. */
+  private blockedReason: string | undefined;
+  private unblockWaiters: Array<() => void> = [];
+  /** Publishes written and waiting for their confirm, failed at their deadline if the broker blocks. */
+  private readonly awaitingConfirm = new Set<{ deadline: number; fail: (reason: string) => void }>();
 
   private constructor(private readonly options: AmqpTransportOptions) {
     this.description = redactUrl(options.url);
@@ -74,10 +85,11 @@ export class AmqpTransport implements Transport, ConsumerStateSource {
 
   static async connect(options: AmqpTransportOptions): Promise<AmqpTransport> {
     const transport = new AmqpTransport(options);
+    const target = connectTarget(options.url, options, options.heartbeatSeconds);
     try {
       // noDelay: without TCP_NODELAY, Nagle's algorithm holds small frames back and a
       // request/reply round trip takes ~4 ms instead of ~0.5 ms.
-      transport.model = await amqp.connect(withHeartbeat(options.url, options.heartbeatSeconds), {
+      transport.model = await amqp.connect(target, {
         noDelay: true,
         clientProperties: { connection_name: options.connectionName },
         recovery: {
@@ -89,7 +101,8 @@ export class AmqpTransport implements Transport, ConsumerStateSource {
         },
       });
     } catch (error) {
-      throw new TransportError(`Cannot connect to RabbitMQ at ${redactUrl(options.url)}: ${describe(error)}`, { cause: error });
+      const cause = transport.scrub(error);
+      throw new TransportError(`Cannot connect to RabbitMQ at ${transport.description}: ${describe(cause)}`, { cause });
     }
     transport.watch();
     return transport;
@@ -107,10 +120,13 @@ export class AmqpTransport implements Transport, ConsumerStateSource {
     if (options.mandatory && !messageId) throw new TransportError('A mandatory publish needs a messageId to match its return');
     const deadline = Date.now() + (this.options.publishTimeoutMs ?? 10_000);
     for (;;) {
+      // While blocked, nothing is written: a message that failed here was not sent, and a channel
+      // opened to check an exchange would wait for the alarm too.
+      await this.waitWhileBlocked(deadline);
       if (!this.knownExchanges.has(exchange)) await this.checkExchange(exchange, deadline);
       const channel = await this.waitForPublishChannel(deadline);
       try {
-        return await this.publishOn(channel, exchange, routingKey, body, properties, options.mandatory);
+        return await this.publishOn(channel, exchange, routingKey, body, properties, options.mandatory, deadline);
       } catch (error) {
         // The connection died before the broker confirmed: publish again once it is back.
         // At least once: the broker may have taken the first copy.
@@ -206,6 +222,11 @@ export class AmqpTransport implements Transport, ConsumerStateSource {
     this.stateListeners.push(listener);
   }
 
+  /** The broker's reason ("low on memory", "low on disk space") while it blocks this connection's publishes. */
+  get blockedBy(): string | undefined {
+    return this.blockedReason;
+  }
+
   /** True while a connection is up and set up. */
   get connected(): boolean {
     return this.connection !== undefined;
@@ -221,7 +242,9 @@ export class AmqpTransport implements Transport, ConsumerStateSource {
     for (const acks of this.ackBatchers.values()) acks.flush();
     const channels: Array<Channel | undefined> = [...this.consumerChannels, this.publishChannel];
     for (const pending of [this.replyChannel, this.adminChannel]) channels.push(await pending?.catch(() => undefined));
-    await Promise.all(channels.map((channel) => channel?.close().catch(() => {})));
+    // A blocked connection is not read by the broker: no close-ok would come until the alarm
+    // clears. amqplib then drops the socket at once; what it held is redelivered (at least once).
+    if (!this.blockedReason) await Promise.all(channels.map((channel) => channel?.close().catch(() => {})));
     await this.model.close().catch(() => {});
   }
 
@@ -325,24 +348,78 @@ export class AmqpTransport implements Transport, ConsumerStateSource {
   };
 
   private watch(): void {
+    this.model.on('blocked', (reason: unknown) => this.blocked(typeof reason === 'string' && reason ? reason : 'no reason given'));
+    this.model.on('unblocked', () => this.unblocked());
     this.model.on('disconnect', (error: Error) => {
+      // A new connection starts unblocked; the broker blocks it again at its first publish if the alarm holds.
+      if (this.blockedReason) this.unblocked();
       this.connection = undefined;
       this.publishChannel = undefined;
       this.replyChannel = undefined;
       this.adminChannel = undefined;
-      if (!this.closing) this.emitState({ state: 'disconnected', error: new TransportError(`Connection to ${this.description} lost: ${describe(error)}`, { cause: error }) });
+      const cause = this.scrub(error);
+      if (!this.closing) this.emitState({ state: 'disconnected', error: new TransportError(`Connection to ${this.description} lost: ${describe(cause)}`, { cause }) });
     });
     this.model.on('connect', () => {
       if (!this.closing) this.emitState({ state: 'reconnected' });
     });
     this.model.on('reconnect-failed', (error: Error) => {
-      this.failure = new TransportError(`Gave up reconnecting to ${this.description}: ${describe(error)}`, { cause: error });
+      const cause = this.scrub(error);
+      this.failure = new TransportError(`Gave up reconnecting to ${this.description}: ${describe(cause)}`, { cause });
       for (const resolve of this.connectionWaiters.splice(0)) resolve();
       if (!this.closing) this.emitState({ state: 'failed', error: this.failure });
     });
     this.model.on('error', () => {
       // 'disconnect' follows; handled there.
     });
+  }
+
+  private blocked(reason: string): void {
+    this.blockedReason = reason;
+    this.options.logger?.warn({ broker: this.description, reason }, `RabbitMQ is blocking publishes on this connection: ${reason}; publishes fail after publishTimeoutMs until it stops`);
+    this.failExpiredConfirms();
+  }
+
+  /** While blocked: fails each publish awaiting its confirm at its deadline (one timer for all, none when unblocked). */
+  private failExpiredConfirms(): void {
+    const reason = this.blockedReason;
+    if (reason === undefined || this.awaitingConfirm.size === 0) return;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const pending of [...this.awaitingConfirm]) {
+      if (now >= pending.deadline) pending.fail(reason);
+      else next = Math.min(next, pending.deadline);
+    }
+    if (Number.isFinite(next)) setTimeout(() => this.failExpiredConfirms(), next - now).unref();
+  }
+
+  private unblocked(): void {
+    const reason = this.blockedReason;
+    this.blockedReason = undefined;
+    this.options.logger?.info({ broker: this.description, reason }, 'RabbitMQ stopped blocking publishes on this connection');
+    for (const resolve of this.unblockWaiters.splice(0)) resolve();
+  }
+
+  /** Resolves at once when not blocked; waits for unblocked until the deadline, then fails naming the alarm. */
+  private async waitWhileBlocked(deadline: number): Promise<void> {
+    while (this.blockedReason !== undefined) {
+      const reason = this.blockedReason;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new BrokerBlockedError(reason, `the message was not sent (waited ${this.options.publishTimeoutMs ?? 10_000} ms for the alarm to clear)`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        this.unblockWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** An error without this transport's password anywhere in it or its causes. */
+  private scrub(error: unknown): unknown {
+    const secrets = [this.options.password ?? '', rawPassword(this.options.url), decodedPassword(this.options.url)];
+    return scrubSecrets(error, secrets.sort((a, b) => b.length - a.length));
   }
 
   private emitState(change: ConnectionStateChange): void {
@@ -419,10 +496,23 @@ export class AmqpTransport implements Transport, ConsumerStateSource {
     });
   }
 
-  private publishOn(channel: ConfirmChannel, exchange: string, routingKey: string, body: Buffer, properties: MessageProperties, mandatory: boolean | undefined): Promise<PublishOutcome> {
+  private publishOn(channel: ConfirmChannel, exchange: string, routingKey: string, body: Buffer, properties: MessageProperties, mandatory: boolean | undefined, deadline: number): Promise<PublishOutcome> {
     const messageId = properties.messageId;
     return new Promise<PublishOutcome>((resolve, reject) => {
+      // Sent, but a broker that blocks the connection reads nothing more, the confirm included:
+      // past the deadline, and while blocked, the caller is told rather than kept for the whole alarm.
+      const pending = {
+        deadline,
+        fail: (reason: string) => {
+          settle();
+          reject(new BrokerBlockedError(reason, `the message to '${exchange}' / '${routingKey}' was sent but not confirmed within ${this.options.publishTimeoutMs ?? 10_000} ms; the broker may still take it once the alarm clears`));
+        },
+      };
+      const settle = () => this.awaitingConfirm.delete(pending);
+      this.awaitingConfirm.add(pending);
+      if (this.blockedReason !== undefined) this.failExpiredConfirms(); // blocked while this publish got its channel
       const written = channel.publish(exchange, routingKey, body, toAmqpOptions(properties, mandatory), (error: unknown) => {
+        settle();
         if (error) {
           reject(new TransportError(`Broker did not confirm the message to '${exchange}' / '${routingKey}': ${describe(error)}`, { cause: error }));
           return;
@@ -479,9 +569,14 @@ async function openReplyChannel(connection: ChannelModel, onClose: () => void): 
   return channel;
 }
 
-function withHeartbeat(url: string, heartbeatSeconds: number | undefined): string {
-  if (heartbeatSeconds === undefined) return url;
-  const parsed = new URL(url);
-  if (!parsed.searchParams.has('heartbeat')) parsed.searchParams.set('heartbeat', String(heartbeatSeconds));
-  return parsed.toString();
+function rawPassword(url: string): string {
+  return URL.canParse(url) ? new URL(url).password : '';
+}
+
+function decodedPassword(url: string): string {
+  try {
+    return decodeURIComponent(rawPassword(url));
+  } catch {
+    return '';
+  }
 }

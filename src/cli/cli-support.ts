@@ -45,8 +45,14 @@ export function loadBrokerConfig(options: CommonOptions, command: string): Resol
   return config;
 }
 
-export async function openClient(config: ResolvedConfig): Promise<WarrenClient> {
-  return connect({ config, logger: pino({ level: 'silent' }) });
+/**
+ * A client for one command. Given the command's `--timeout`, a publish waits no longer than it
+ * (while reconnecting, or while a resource alarm blocks publishes): the command keeps its timeout
+ * and fails saying why.
+ */
+export async function openClient(config: ResolvedConfig, timeoutMs?: number): Promise<WarrenClient> {
+  const publishTimeoutMs = timeoutMs === undefined ? config.broker.publishTimeoutMs : Math.max(1, Math.min(timeoutMs, config.broker.publishTimeoutMs));
+  return connect({ config: { ...config, broker: { ...config.broker, publishTimeoutMs } }, logger: pino({ level: 'silent' }) });
 }
 
 export async function openAdmin(config: ResolvedConfig): Promise<{ admin: QueueAdmin; close: () => Promise<void> }> {

@@ -3,7 +3,7 @@ import { loadBrokerConfig, openClient, print, printJson, type CommonOptions } fr
 
 /** `warren inspect`: the live runtimes, their pools and what is in flight. */
 export async function inspectCommand(options: CommonOptions & { timeout?: number }): Promise<void> {
-  const client = await openClient(loadBrokerConfig(options, 'inspect'));
+  const client = await openClient(loadBrokerConfig(options, 'inspect'), options.timeout);
   try {
     const runtimes = await client.inspect({ timeoutMs: options.timeout });
     if (options.json) return printJson(runtimes);

@@ -2,7 +2,7 @@ import { loadBrokerConfig, openClient, print, printJson, type CommonOptions } fr
 
 /** `warren status <task-id>`: where a task is. Exit code 1 when it failed or was dead-lettered. */
 export async function statusCommand(taskId: string, options: CommonOptions & { timeout?: number }): Promise<void> {
-  const client = await openClient(loadBrokerConfig(options, 'status'));
+  const client = await openClient(loadBrokerConfig(options, 'status'), options.timeout);
   try {
     const status = await client.status(taskId, { timeoutMs: options.timeout });
     if (options.json) printJson(status);

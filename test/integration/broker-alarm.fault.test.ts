@@ -118,7 +118,13 @@ describe('a RabbitMQ resource alarm', { skip: node.skip }, () => {
       assert.equal(call.code, 3, call.stderr);
       assert.ok(call.ms < baseline.ms + 3_000 + 2_000, `warren call took ${call.ms} ms (a plain call ${baseline.ms} ms)`);
 
-      t.diagnostic(`publish sent before the block failed after ${sent.ms} ms, one started while blocked after ${unsent.ms} ms (publishTimeoutMs ${PUBLISH_TIMEOUT_MS}); warren call --timeout 3000 exited ${call.code} after ${call.ms} ms (a plain call: ${baseline.ms} ms)`);
+      // and so does warren status: its question is a publish, failed at the timeout, naming the alarm
+      const status = await cli(rabbit.url, namespace, ['status', 'no-such-task', '--timeout', '1000']);
+      assert.equal(status.code, 3, status.stderr);
+      assert.match(status.stderr, /RabbitMQ is blocking publishes: low on memory/);
+      assert.ok(status.ms < baseline.ms + 1_000 + 2_000, `warren status took ${status.ms} ms`);
+
+      t.diagnostic(`publish sent before the block failed after ${sent.ms} ms, one started while blocked after ${unsent.ms} ms (publishTimeoutMs ${PUBLISH_TIMEOUT_MS}); warren call --timeout 3000 exited ${call.code} after ${call.ms} ms (a plain call: ${baseline.ms} ms); warren status --timeout 1000 after ${status.ms} ms`);
 
       // When the alarm clears
       await rabbit.ctl(['set_vm_memory_high_watermark', '0.4']);

@@ -352,7 +352,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
     this.model.on('unblocked', () => this.unblocked());
     this.model.on('disconnect', (error: Error) => {
       // A new connection starts unblocked; the broker blocks it again at its first publish if the alarm holds.
-      if (this.blockedReason) this.unblocked();
+      if (this.blockedReason) this.unblocked(false);
       this.connection = undefined;
       this.publishChannel = undefined;
       this.replyChannel = undefined;
@@ -393,10 +393,10 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
     if (Number.isFinite(next)) setTimeout(() => this.failExpiredConfirms(), next - now).unref();
   }
 
-  private unblocked(): void {
+  private unblocked(log = true): void {
     const reason = this.blockedReason;
     this.blockedReason = undefined;
-    this.options.logger?.info({ broker: this.description, reason }, 'RabbitMQ stopped blocking publishes on this connection');
+    if (log) this.options.logger?.info({ broker: this.description, reason }, 'RabbitMQ stopped blocking publishes on this connection');
     for (const resolve of this.unblockWaiters.splice(0)) resolve();
   }
 

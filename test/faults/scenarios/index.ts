@@ -6,6 +6,7 @@ import { hostileScenario } from './hostile-messages';
 import { ioOverrunScenario } from './io-overrun';
 import { leftoverRejectionScenario } from './leftover-rejection';
 import { poisonScenario } from './poison';
+import { resourceAlarmScenario } from './resource-alarm';
 import { retryScenario } from './retry-dead-letter';
 import { sigkillScenario } from './sigkill';
 import { sigtermScenario } from './sigterm';
@@ -24,4 +25,5 @@ export const SCENARIOS: readonly Scenario[] = [
   poisonScenario,
   leftoverRejectionScenario,
   ioOverrunScenario,
+  resourceAlarmScenario,
 ];

@@ -178,6 +178,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   }
 
   async queueInfo(queue: string): Promise<QueueInfo | undefined> {
+    this.refuseWhileBlocked(`queue '${queue}' cannot be inspected`);
     // A passive declare of a missing queue closes its channel: use a throwaway one. Before it, a
     // round trip on the channel that browses messages, so its nacks (messages put back) are
     // processed before the count is read.
@@ -196,6 +197,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   }
 
   async getMessage(queue: string): Promise<Delivery | undefined> {
+    this.refuseWhileBlocked(`no message can be taken from '${queue}'`);
     this.adminChannel ??= (async () => {
       const connection = await this.waitForConnection(Date.now() + (this.options.publishTimeoutMs ?? 10_000));
       const channel = await connection.createChannel();
@@ -209,6 +211,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   }
 
   async purge(queue: string): Promise<number> {
+    this.refuseWhileBlocked(`queue '${queue}' cannot be purged`);
     const channel = await (await this.waitForConnection(Date.now() + (this.options.publishTimeoutMs ?? 10_000))).createChannel();
     channel.on('error', () => {});
     try {
@@ -414,6 +417,11 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
         });
       });
     }
+  }
+
+  /** A blocked connection is not read at all: a channel opened on it would wait for the whole alarm. */
+  private refuseWhileBlocked(what: string): void {
+    if (this.blockedReason !== undefined) throw new BrokerBlockedError(this.blockedReason, `${what} until the alarm clears (the broker reads nothing from a blocked connection)`);
   }
 
   /** An error without this transport's password anywhere in it or its causes. */

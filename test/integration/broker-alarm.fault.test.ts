@@ -112,6 +112,9 @@ describe('a RabbitMQ resource alarm', { skip: node.skip }, () => {
       assert.match((await request(http.url, '/metrics')).body, /^warren_broker_blocked 1$/m);
       assert.match((await request(http.url, '/api/snapshot')).body, /"brokerBlocked":"low on memory"/);
       assert.equal(await unacked(rabbit, `${namespace}.fx-io`), 1, "the held task's ack is not read while the runtime is blocked");
+      // Nor would a channel opened on it: queue inspection is refused at once, naming the alarm, rather than left waiting
+      const inspect = await timedRejection(runtime.admin.queues(['fx-io']));
+      assert.ok(inspect.error instanceof BrokerBlockedError && inspect.ms < 500, `${inspect.error.name} after ${inspect.ms} ms`);
 
       // warren call keeps its --timeout: it exits 3 within it (plus the CLI's own start-up)
       const call = await cli(rabbit.url, namespace, ['call', 'IoJobs.echo', '["blocked"]', '--timeout', '3000']);

@@ -22,6 +22,17 @@ export interface WarrenConfig {
     delayTiersMs?: number[] | undefined;
     /** While the connection is being recovered, how long a publish waits before it fails. Default 10 000 ms. */
     publishTimeoutMs?: number | undefined;
+    /**
+     * The broker's `consumer_timeout` (RabbitMQ's delivery acknowledgement timeout), which AMQP
+     * cannot ask for: tell Warren if you changed it. CPU queues size their prefetch window from it,
+     * and the start warns about tasks whose hard limit reaches it. Default 1 800 000 ms (30 min),
+     * RabbitMQ's default.
+     */
+    consumerTimeoutMs?: number | undefined;
+    /** User name, instead of the URL's. `WARREN_BROKER_USERNAME` overrides it. */
+    username?: string | undefined;
+    /** Password, instead of the URL's (no percent-encoding needed). `WARREN_BROKER_PASSWORD` overrides it. */
+    password?: string | undefined;
   };
   /** Globs of job files, relative to the config file. */
   jobs: string | string[];
@@ -47,6 +58,12 @@ export interface WarrenConfig {
     io?: {
       /** Tasks in flight per I/O queue when the job class does not say. Default 32. */
       concurrency?: number | undefined;
+      /**
+       * I/O tasks share the main thread with every queue, ack, reply and heartbeat: a stall of the
+       * event loop longer than this is logged as a warning naming the I/O tasks that were running.
+       * Default 1000 ms; 0 turns the check off.
+       */
+      stallThresholdMs?: number | undefined;
     };
   };
   /** Limits and retries for every task whose class or method does not set its own. */

@@ -24,6 +24,9 @@ const configSchema = z.strictObject({
       heartbeatSeconds: z.number().int().nonnegative().optional(),
       delayTiersMs: z.array(positiveInt).min(1).optional(),
       publishTimeoutMs: positiveInt.optional(),
+      consumerTimeoutMs: positiveInt.optional(),
+      username: z.string().min(1).optional(),
+      password: z.string().optional(),
     })
     .optional(),
   defaults: z
@@ -53,7 +56,7 @@ const configSchema = z.strictObject({
   pools: z
     .strictObject({
       cpu: z.strictObject({ threads: positiveInt.optional(), maxOldGenerationSizeMb: positiveInt.optional(), niceness: z.number().int().min(0).max(19).optional(), schedIdle: z.boolean().optional() }).optional(),
-      io: z.strictObject({ concurrency: positiveInt.optional() }).optional(),
+      io: z.strictObject({ concurrency: positiveInt.optional(), stallThresholdMs: z.number().int().nonnegative().optional() }).optional(),
     })
     .optional(),
   queues: z.record(z.string(), z.strictObject({ concurrency: positiveInt.optional() })).optional(),
@@ -69,6 +72,8 @@ export interface ConfigEnvironment {
   readonly WARREN_BROKER_URL?: string;
   readonly WARREN_LOG_LEVEL?: string;
   readonly WARREN_NAMESPACE?: string;
+  readonly WARREN_BROKER_USERNAME?: string;
+  readonly WARREN_BROKER_PASSWORD?: string;
 }
 
 /**
@@ -103,6 +108,10 @@ export function resolveConfig(
       heartbeatSeconds: config.broker?.heartbeatSeconds ?? 30,
       delayTiersMs: [...(config.broker?.delayTiersMs ?? DEFAULT_DELAY_TIERS_MS)].sort((a, b) => a - b),
       publishTimeoutMs: config.broker?.publishTimeoutMs ?? 10_000,
+      consumerTimeoutMs: config.broker?.consumerTimeoutMs ?? 1_800_000,
+      username: nonEmpty(env.WARREN_BROKER_USERNAME) ?? config.broker?.username,
+      // A password is taken as given: spaces may be part of it. Only an unset or empty variable falls back to the file.
+      password: env.WARREN_BROKER_PASSWORD || config.broker?.password,
     },
     defaults: {
       softTimeLimitMs: config.defaults?.softTimeLimitMs ?? 300_000,
@@ -119,7 +128,7 @@ export function resolveConfig(
         niceness: config.pools?.cpu?.niceness ?? 19,
         schedIdle: config.pools?.cpu?.schedIdle ?? true,
       },
-      io: { concurrency: config.pools?.io?.concurrency ?? 32 },
+      io: { concurrency: config.pools?.io?.concurrency ?? 32, stallThresholdMs: config.pools?.io?.stallThresholdMs ?? 1_000 },
     },
     queues: config.queues ?? {},
     providers: config.providers,

@@ -9,6 +9,11 @@ export interface ResolvedConfig {
     readonly heartbeatSeconds: number;
     readonly delayTiersMs: readonly number[];
     readonly publishTimeoutMs: number;
+    /** The broker's delivery acknowledgement timeout, as the config says it is. */
+    readonly consumerTimeoutMs: number;
+    /** Credentials apart from the URL; when set, they win over the URL's. */
+    readonly username: string | undefined;
+    readonly password: string | undefined;
   };
   readonly defaults: RunDefaults;
   readonly maxRedeliveries: number;
@@ -16,7 +21,7 @@ export interface ResolvedConfig {
   readonly jobs: readonly string[];
   readonly pools: {
     readonly cpu: { readonly threads: number; readonly maxOldGenerationSizeMb: number | undefined; readonly niceness: number; readonly schedIdle: boolean };
-    readonly io: { readonly concurrency: number };
+    readonly io: { readonly concurrency: number; readonly stallThresholdMs: number };
   };
   readonly queues: Readonly<Record<string, { readonly concurrency?: number }>>;
   readonly providers: ProviderSetup | undefined;

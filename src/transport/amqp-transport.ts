@@ -1,12 +1,12 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
 import type { Logger } from '../logging/logger';
-import { BrokerBlockedError, ExchangeNotFoundError, TopologyMismatchError, TransportError, describe } from '../errors';
+import { ExchangeNotFoundError, TopologyMismatchError, TransportError, describe } from '../errors';
 import type { Topology } from '../topology/topology';
 import type { AckBatcher } from './ack-batcher';
 import { connectTarget, scrubSecrets, type BrokerCredentials } from './amqp-credentials';
 import { AmqpConsumer, type AmqpConsumerHost } from './amqp-consumer';
 import { AmqpDelivery, fromAmqpProperties, toAmqpOptions } from './amqp-delivery';
-import type { BlockingSource } from './broker-alarm';
+import { PublishBlock, type BlockingSource } from './broker-alarm';
 import { restoreDelayMs, type ConsumerStateChange, type ConsumerStateSource } from './consumer-state';
 import { redactUrl } from './redact-url';
 import { coalesceWrites, socketOf } from './write-coalescing';
@@ -44,7 +44,9 @@ export interface AmqpTransportOptions extends BrokerCredentials {
  * The broker can also close one channel under a live connection: a consumer's (amqp-consumer.ts
  * restores it) or the publishing one (a publish to a missing exchange; it is reopened here, with
  * the same backoff). A publish first checks that its exchange exists, so a missing namespace is
- * an error of that call alone and closes no channel.
+ * an error of that call alone and closes no channel. Under a resource alarm the broker blocks the
+ * connection and reads nothing more from it: publishes then fail within publishTimeoutMs naming
+ * the alarm (broker-alarm.ts).
  */
 export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSource {
   readonly description: string;
@@ -73,14 +75,16 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   private drained: Promise<void> | undefined;
   private closing = false;
   private failure: Error | undefined;
-  /** The broker's reason while it blocks this connection (connection.blocked), until connection.unblocked. */
-  private blockedReason: string | undefined;
-  private unblockWaiters: Array<() => void> = [];
-  /** Publishes written and waiting for their confirm, failed at their deadline if the broker blocks. */
-  private readonly awaitingConfirm = new Set<{ deadline: number; fail: (reason: string) => void }>();
+  /** Between connection.blocked and connection.unblocked: a resource alarm on the broker. */
+  private readonly block: PublishBlock;
 
   private constructor(private readonly options: AmqpTransportOptions) {
     this.description = redactUrl(options.url);
+    this.block = new PublishBlock(options.publishTimeoutMs ?? 10_000, (blocked, reason) => {
+      const fields = { broker: this.description, reason };
+      if (blocked) options.logger?.warn(fields, `RabbitMQ is blocking publishes on this connection: ${reason}; publishes fail after publishTimeoutMs until it stops`);
+      else options.logger?.info(fields, 'RabbitMQ stopped blocking publishes on this connection');
+    });
   }
 
   static async connect(options: AmqpTransportOptions): Promise<AmqpTransport> {
@@ -122,7 +126,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
     for (;;) {
       // While blocked, nothing is written: a message that failed here was not sent, and a channel
       // opened to check an exchange would wait for the alarm too.
-      await this.waitWhileBlocked(deadline);
+      await this.block.waitUntilUnblocked(deadline);
       if (!this.knownExchanges.has(exchange)) await this.checkExchange(exchange, deadline);
       const channel = await this.waitForPublishChannel(deadline);
       try {
@@ -178,7 +182,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   }
 
   async queueInfo(queue: string): Promise<QueueInfo | undefined> {
-    this.refuseWhileBlocked(`queue '${queue}' cannot be inspected`);
+    this.block.refuse(`queue '${queue}' cannot be inspected`);
     // A passive declare of a missing queue closes its channel: use a throwaway one. Before it, a
     // round trip on the channel that browses messages, so its nacks (messages put back) are
     // processed before the count is read.
@@ -197,7 +201,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   }
 
   async getMessage(queue: string): Promise<Delivery | undefined> {
-    this.refuseWhileBlocked(`no message can be taken from '${queue}'`);
+    this.block.refuse(`no message can be taken from '${queue}'`);
     this.adminChannel ??= (async () => {
       const connection = await this.waitForConnection(Date.now() + (this.options.publishTimeoutMs ?? 10_000));
       const channel = await connection.createChannel();
@@ -211,7 +215,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   }
 
   async purge(queue: string): Promise<number> {
-    this.refuseWhileBlocked(`queue '${queue}' cannot be purged`);
+    this.block.refuse(`queue '${queue}' cannot be purged`);
     const channel = await (await this.waitForConnection(Date.now() + (this.options.publishTimeoutMs ?? 10_000))).createChannel();
     channel.on('error', () => {});
     try {
@@ -227,7 +231,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
 
   /** The broker's reason ("low on memory", "low on disk space") while it blocks this connection's publishes. */
   get blockedBy(): string | undefined {
-    return this.blockedReason;
+    return this.block.blockedBy;
   }
 
   /** True while a connection is up and set up. */
@@ -247,7 +251,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
     for (const pending of [this.replyChannel, this.adminChannel]) channels.push(await pending?.catch(() => undefined));
     // A blocked connection is not read by the broker: no close-ok would come until the alarm
     // clears. amqplib then drops the socket at once; what it held is redelivered (at least once).
-    if (!this.blockedReason) await Promise.all(channels.map((channel) => channel?.close().catch(() => {})));
+    if (this.block.blockedBy === undefined) await Promise.all(channels.map((channel) => channel?.close().catch(() => {})));
     await this.model.close().catch(() => {});
   }
 
@@ -351,11 +355,11 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   };
 
   private watch(): void {
-    this.model.on('blocked', (reason: unknown) => this.blocked(typeof reason === 'string' && reason ? reason : 'no reason given'));
-    this.model.on('unblocked', () => this.unblocked());
+    this.model.on('blocked', (reason: unknown) => this.block.blocked(typeof reason === 'string' && reason ? reason : 'no reason given'));
+    this.model.on('unblocked', () => this.block.unblocked());
     this.model.on('disconnect', (error: Error) => {
       // A new connection starts unblocked; the broker blocks it again at its first publish if the alarm holds.
-      if (this.blockedReason) this.unblocked(false);
+      this.block.unblocked(true);
       this.connection = undefined;
       this.publishChannel = undefined;
       this.replyChannel = undefined;
@@ -375,53 +379,6 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
     this.model.on('error', () => {
       // 'disconnect' follows; handled there.
     });
-  }
-
-  private blocked(reason: string): void {
-    this.blockedReason = reason;
-    this.options.logger?.warn({ broker: this.description, reason }, `RabbitMQ is blocking publishes on this connection: ${reason}; publishes fail after publishTimeoutMs until it stops`);
-    this.failExpiredConfirms();
-  }
-
-  /** While blocked: fails each publish awaiting its confirm at its deadline (one timer for all, none when unblocked). */
-  private failExpiredConfirms(): void {
-    const reason = this.blockedReason;
-    if (reason === undefined || this.awaitingConfirm.size === 0) return;
-    const now = Date.now();
-    let next = Number.POSITIVE_INFINITY;
-    for (const pending of [...this.awaitingConfirm]) {
-      if (now >= pending.deadline) pending.fail(reason);
-      else next = Math.min(next, pending.deadline);
-    }
-    if (Number.isFinite(next)) setTimeout(() => this.failExpiredConfirms(), next - now).unref();
-  }
-
-  private unblocked(log = true): void {
-    const reason = this.blockedReason;
-    this.blockedReason = undefined;
-    if (log) this.options.logger?.info({ broker: this.description, reason }, 'RabbitMQ stopped blocking publishes on this connection');
-    for (const resolve of this.unblockWaiters.splice(0)) resolve();
-  }
-
-  /** Resolves at once when not blocked; waits for unblocked until the deadline, then fails naming the alarm. */
-  private async waitWhileBlocked(deadline: number): Promise<void> {
-    while (this.blockedReason !== undefined) {
-      const reason = this.blockedReason;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new BrokerBlockedError(reason, `the message was not sent (waited ${this.options.publishTimeoutMs ?? 10_000} ms for the alarm to clear)`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining);
-        this.unblockWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  /** A blocked connection is not read at all: a channel opened on it would wait for the whole alarm. */
-  private refuseWhileBlocked(what: string): void {
-    if (this.blockedReason !== undefined) throw new BrokerBlockedError(this.blockedReason, `${what} until the alarm clears (the broker reads nothing from a blocked connection)`);
   }
 
   /** An error without this transport's password anywhere in it or its causes. */
@@ -507,20 +464,11 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   private publishOn(channel: ConfirmChannel, exchange: string, routingKey: string, body: Buffer, properties: MessageProperties, mandatory: boolean | undefined, deadline: number): Promise<PublishOutcome> {
     const messageId = properties.messageId;
     return new Promise<PublishOutcome>((resolve, reject) => {
-      // Sent, but a broker that blocks the connection reads nothing more, the confirm included:
-      // past the deadline, and while blocked, the caller is told rather than kept for the whole alarm.
-      const pending = {
-        deadline,
-        fail: (reason: string) => {
-          settle();
-          reject(new BrokerBlockedError(reason, `the message to '${exchange}' / '${routingKey}' was sent but not confirmed within ${this.options.publishTimeoutMs ?? 10_000} ms; the broker may still take it once the alarm clears`));
-        },
-      };
-      const settle = () => this.awaitingConfirm.delete(pending);
-      this.awaitingConfirm.add(pending);
-      if (this.blockedReason !== undefined) this.failExpiredConfirms(); // blocked while this publish got its channel
+      // A broker that blocks the connection reads nothing more, this publish's confirm included:
+      // past the deadline, while blocked, the caller is told rather than kept for the whole alarm.
+      const tracked = this.block.track(deadline, `'${exchange}' / '${routingKey}'`, reject);
       const written = channel.publish(exchange, routingKey, body, toAmqpOptions(properties, mandatory), (error: unknown) => {
-        settle();
+        tracked.settle();
         if (error) {
           reject(new TransportError(`Broker did not confirm the message to '${exchange}' / '${routingKey}': ${describe(error)}`, { cause: error }));
           return;

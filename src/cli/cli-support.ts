@@ -56,7 +56,7 @@ export async function openClient(config: ResolvedConfig, timeoutMs?: number): Pr
 }
 
 export async function openAdmin(config: ResolvedConfig): Promise<{ admin: QueueAdmin; close: () => Promise<void> }> {
-  const transport = await openTransport(config.broker.url, { connectionName: `warren cli ${process.pid}`, publishTimeoutMs: config.broker.publishTimeoutMs });
+  const transport = await openTransport(config.broker.url, { connectionName: `warren cli ${process.pid}`, publishTimeoutMs: config.broker.publishTimeoutMs, username: config.broker.username, password: config.broker.password });
   return { admin: new QueueAdmin(transport, new TopologyNames(config.broker.namespace)), close: () => transport.close() };
 }
 

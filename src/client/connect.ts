@@ -16,9 +16,9 @@ export interface ConnectOptions {
   readonly namespace?: string;
   readonly rpcTimeoutMs?: number;
   readonly logger?: Logger;
-  /** Broker user, apart from the URL. Default: `WARREN_BROKER_USERNAME`, else the URL's. */
+  /** Broker user, apart from the URL. Default: the config's `broker.username` (or `WARREN_BROKER_USERNAME`), else the URL's. */
   readonly username?: string;
-  /** Broker password, apart from the URL (percent-encoding not needed). Default: `WARREN_BROKER_PASSWORD`, else the URL's. */
+  /** Broker password, apart from the URL (percent-encoding not needed). Default: the config's `broker.password` (or `WARREN_BROKER_PASSWORD`), else the URL's. */
   readonly password?: string;
 }
 
@@ -32,8 +32,8 @@ export async function connect(options: ConnectOptions = {}): Promise<WarrenClien
     heartbeatSeconds: config?.broker.heartbeatSeconds,
     publishTimeoutMs: config?.broker.publishTimeoutMs,
     logger,
-    username: options.username,
-    password: options.password,
+    username: options.username ?? config?.broker.username,
+    password: options.password ?? config?.broker.password,
   });
   return new WarrenClient({
     transport,

@@ -140,7 +140,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
     const opened: { transport?: Transport; pools: Pool[] } = { pools: [] };
     try {
-      const transport = await openTransport(config.broker.url, { connectionName: `warren runtime ${os.hostname()}:${process.pid}`, heartbeatSeconds: config.broker.heartbeatSeconds, publishTimeoutMs: config.broker.publishTimeoutMs, logger });
+      const transport = await openTransport(config.broker.url, { connectionName: `warren runtime ${os.hostname()}:${process.pid}`, heartbeatSeconds: config.broker.heartbeatSeconds, publishTimeoutMs: config.broker.publishTimeoutMs, username: config.broker.username, password: config.broker.password, logger });
       opened.transport = transport;
       await transport.declare(buildTopology(registry.queues(), names, config.broker.delayTiersMs));
 

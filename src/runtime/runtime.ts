@@ -23,7 +23,7 @@ import { EventPublisher } from './event-publisher';
 import { TaskTracker, type RunningTask } from './task-tracker';
 import { formatBanner } from './banner';
 import { QueueConsumer } from './queue-consumer';
-import { planQueues, type QueuePlan } from './queue-plan';
+import { consumerTimeoutWarnings, planQueues, type QueuePlan } from './queue-plan';
 import { Republisher } from './republisher';
 import type { RuntimeSnapshot } from './runtime-snapshot';
 import type { TaskEvent, TaskStartedEvent } from './task-event';
@@ -130,7 +130,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const logger = options.logger ?? createLogger(config.logLevel);
     const registry = await scanRegistry(config);
     const names = new TopologyNames(config.broker.namespace);
-    const plans = planQueues(registry.queues(), config, names);
+    const plans = planQueues(registry.queues(), config, names, registry.tasks());
+    // The broker closes the channel of a delivery unacknowledged past its consumer_timeout: say so before it happens.
+    for (const warning of consumerTimeoutWarnings(plans, config, registry.tasks())) logger.warn({ consumerTimeoutMs: config.broker.consumerTimeoutMs }, warning);
 
     const container = rootContainer.createChildContainer();
     config.providers?.(container);

@@ -22,12 +22,15 @@ import { ControlResponder } from './control-responder';
 import { EventPublisher } from './event-publisher';
 import { TaskTracker, type RunningTask } from './task-tracker';
 import { formatBanner } from './banner';
+import type { EventLoopStallMonitor } from './event-loop-stall-monitor';
+import { reportIoStalls, type IoStall } from './io-stall-reporter';
 import { QueueConsumer } from './queue-consumer';
 import { consumerTimeoutWarnings, planQueues, type QueuePlan } from './queue-plan';
 import { Republisher } from './republisher';
 import type { RuntimeSnapshot } from './runtime-snapshot';
 import type { TaskEvent, TaskStartedEvent } from './task-event';
 import { redactUrl } from '../transport/redact-url';
+import { WatchedIoPool } from './watched-io-pool';
 
 export interface StartRuntimeOptions {
   /** A config file path, or an already resolved config. Default: `runtime.config.ts` in the working directory. */
@@ -51,6 +54,8 @@ export interface RuntimeEvents {
   consumerLost: [queue: string, error: Error];
   /** A lost consumer is back: topology declared again, consuming again. */
   consumerRestored: [queue: string];
+  /** The main thread's event loop was blocked past `pools.io.stallThresholdMs` (already logged as a warning). */
+  eventLoopStall: [IoStall];
 }
 
 /** One consumed broker queue, as /readyz and the metrics show it. */
@@ -81,6 +86,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly lostConsumers = new Map<string, Error>();
   private readonly consumerRestarts = new Map<string, number>();
   private readonly consumedQueues: readonly string[];
+  private stallMonitor: EventLoopStallMonitor | undefined;
+  private readonly ioPool: WatchedIoPool;
+  private stalls = 0;
 
   private readonly pools: readonly Pool[];
   private readonly consumers: readonly QueueConsumer[];
@@ -96,10 +104,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     readonly plans: readonly QueuePlan[],
     readonly logger: Logger,
     private readonly transport: Transport,
-    pools: { io: IoPool; cpu: CpuPool | undefined },
+    pools: { io: WatchedIoPool; cpu: CpuPool | undefined },
     names: TopologyNames,
   ) {
     super();
+    this.ioPool = pools.io;
     this.admin = new QueueAdmin(transport, names);
     this.events = new EventPublisher(transport, names, this.id, logger);
     this.control = new ControlResponder(transport, names, this.id, this.tracker, () => this.snapshot(), logger);
@@ -148,7 +157,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
       // The I/O pool runs what its queues' prefetch windows let in: its capacity is their sum.
       const ioCapacity = plans.filter((plan) => plan.pool === 'io').reduce((sum, plan) => sum + plan.prefetch, 0);
-      const io = new IoPool(instances, ioCapacity, logger);
+      const io = new WatchedIoPool(new IoPool(instances, ioCapacity, logger));
       opened.pools.push(io);
       let cpu: CpuPool | undefined;
       if (plans.some((plan) => plan.pool === 'cpu')) {
@@ -175,6 +184,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     await this.events.start();
     await this.control.start();
     for (const consumer of this.consumers) await consumer.start();
+    const { stallThresholdMs } = this.config.pools.io;
+    if (stallThresholdMs > 0) {
+      const { logger } = this;
+      this.stallMonitor = reportIoStalls({ io: this.ioPool, thresholdMs: stallThresholdMs, heartbeatSeconds: this.config.broker.heartbeatSeconds, logger, onStall: (stall) => this.onStall(stall) });
+    }
   }
 
   /** What this runtime is doing now: pools, queues, counts, recent failures. */
@@ -192,6 +206,16 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       recentFailures: [...this.recentFailures],
       reconnects: this.reconnects,
     };
+  }
+
+  /** Event-loop stalls past the threshold since start. */
+  get eventLoopStalls(): number {
+    return this.stalls;
+  }
+
+  private onStall(stall: IoStall): void {
+    this.stalls++;
+    this.emit('eventLoopStall', stall);
   }
 
   private started(event: TaskStartedEvent): void {
@@ -239,6 +263,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private async shutdown(graceMs: number): Promise<void> {
     this.state = 'stopping';
+    this.stallMonitor?.stop();
     const { logger } = this;
     await Promise.all([this.control.stop(), ...this.consumers.map((consumer) => consumer.stopConsuming())]);
     const running = this.inFlight;
@@ -316,6 +341,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     } else {
       this.state = 'stopped';
       this.connected = false;
+      this.stallMonitor?.stop();
       this.logger.error({ err: error }, `broker connection lost for good: ${describe(error)}`);
       void Promise.allSettled(this.pools.map((pool) => pool.close()));
       this.emit('connectionLost', error ?? new Error('connection failed'));

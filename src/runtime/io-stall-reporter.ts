@@ -6,7 +6,7 @@ import type { IoRunSeen, WatchedIoPool } from './watched-io-pool';
 export interface IoStall {
   readonly stalledMs: number;
   readonly thresholdMs: number;
-  /** I/O runs started before the stall began and in flight at some moment since the previous check: the block is one of them, or none. */
+  /** I/O runs in flight while the loop was blocked: the block is one of them, or none. */
   readonly runs: readonly IoRunSeen[];
   /** Runs that ended in the same interval and were not kept (beyond 1 000). */
   readonly moreRuns: number;
@@ -29,8 +29,9 @@ export function reportIoStalls({ io, thresholdMs, heartbeatSeconds, logger, onSt
   const monitor = new EventLoopStallMonitor({
     thresholdMs,
     onTick: (stall) => {
-      // The stall began no later than stalledMs before it was noticed: runs started after it are innocent.
-      const { runs, more } = io.look(stall ? stall.noticedAt - stall.stalledMs + 1 : Infinity);
+      // The block began by stalledMs before it was noticed, and ended no earlier than one interval
+      // before that: a run started after it, or ended before it, did not block.
+      const { runs, more } = stall ? io.look(stall.noticedAt - stall.stalledMs + 1, stall.noticedAt - monitor.intervalMs - 1) : io.look();
       if (!stall) return;
       const event: IoStall = { stalledMs: stall.stalledMs, thresholdMs, runs, moreRuns: more };
       logger.warn(

@@ -8,7 +8,11 @@ export interface IoRunSeen {
   readonly attempt: number;
   /** performance.now() when it was handed to the pool. */
   readonly startedAt: number;
+  /** performance.now() when it settled; undefined while running. */
+  readonly endedAt: number | undefined;
 }
+
+type Run = { -readonly [K in keyof IoRunSeen]: IoRunSeen[K] };
 
 /** Ended runs kept between two looks; past that, only how many more there were. */
 const MAX_ENDED = 1_000;
@@ -20,8 +24,8 @@ const MAX_ENDED = 1_000;
  */
 export class WatchedIoPool implements Pool {
   readonly kind = 'io' as const;
-  private readonly running = new Set<IoRunSeen>();
-  private ended: IoRunSeen[] = [];
+  private readonly running = new Set<Run>();
+  private ended: Run[] = [];
   private endedUncounted = 0;
 
   constructor(private readonly pool: Pool) {}
@@ -39,10 +43,11 @@ export class WatchedIoPool implements Pool {
   }
 
   run(run: TaskRun): Promise<RunResult> {
-    const seen: IoRunSeen = { task: run.definition.name, taskId: run.taskId, attempt: run.attempt, startedAt: performance.now() };
+    const seen: Run = { task: run.definition.name, taskId: run.taskId, attempt: run.attempt, startedAt: performance.now(), endedAt: undefined };
     this.running.add(seen);
     return this.pool.run(run).then((result) => {
       this.running.delete(seen);
+      seen.endedAt = performance.now();
       if (this.ended.length < MAX_ENDED) this.ended.push(seen);
       else this.endedUncounted++;
       return result;
@@ -55,10 +60,11 @@ export class WatchedIoPool implements Pool {
 
   /**
    * Runs in flight at any moment since the last look (running now, or ended since), started by
-   * `before` (performance.now()); forgets those that ended. `more` counts ended runs not kept.
+   * `startedBy` and not ended before `endedFrom` (performance.now() both); forgets those that
+   * ended. `more` counts ended runs not kept.
    */
-  look(before = Infinity): { runs: IoRunSeen[]; more: number } {
-    const runs = [...this.running, ...this.ended].filter((run) => run.startedAt <= before);
+  look(startedBy = Infinity, endedFrom = -Infinity): { runs: IoRunSeen[]; more: number } {
+    const runs = [...this.running, ...this.ended].filter((run) => run.startedAt <= startedBy && (run.endedAt ?? Infinity) >= endedFrom);
     const more = this.endedUncounted;
     this.ended = [];
     this.endedUncounted = 0;

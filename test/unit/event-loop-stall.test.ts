@@ -62,6 +62,6 @@ test('the warning says when the stall outlasted the heartbeat, and when no I/O t
   assert.match(describeStall(stall, 1), /longer than the 1 s heartbeat: the broker may close the connection, and the deliveries in flight then run again/);
   assert.match(describeStall(stall, 1), /No I\/O task was running: the block was in other code on the main thread/);
   assert.doesNotMatch(describeStall(stall, 30), /than the 30 s heartbeat/);
-  const many: IoStall = { ...stall, runs: [1, 2, 3].map((n) => ({ task: 'A.run', taskId: `t${n}`, attempt: 1, startedAt: 0 })), moreRuns: 4 };
+  const many: IoStall = { ...stall, runs: [1, 2, 3].map((n) => ({ task: 'A.run', taskId: `t${n}`, attempt: 1, startedAt: 0, endedAt: undefined })), moreRuns: 4 };
   assert.match(describeStall(many, 30), /I\/O tasks running then: A\.run \(3 runs\) and 4 more runs/);
 });

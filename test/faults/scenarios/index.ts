@@ -4,6 +4,7 @@ import { closeConnectionsScenario } from './close-connections';
 import { hangScenario } from './hang';
 import { hostileScenario } from './hostile-messages';
 import { ioOverrunScenario } from './io-overrun';
+import { ioStallScenario } from './io-stall';
 import { leftoverRejectionScenario } from './leftover-rejection';
 import { poisonScenario } from './poison';
 import { resourceAlarmScenario } from './resource-alarm';
@@ -26,4 +27,5 @@ export const SCENARIOS: readonly Scenario[] = [
   leftoverRejectionScenario,
   ioOverrunScenario,
   resourceAlarmScenario,
+  ioStallScenario,
 ];

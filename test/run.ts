@@ -5,7 +5,8 @@
  * Tiers. A test file needs RabbitMQ when it is named *.rabbitmq.test.ts or its source calls
  * requireBroker() (an AMQP URL) or requireRabbitNode() (that URL plus rabbitmqctl on its node),
  * from test/support/requirements.ts; it needs a browser when it is named *.browser.test.ts;
- * *.fault.test.ts files take the shared broker down. The unit tier (--unit) runs every other file: the static checks, then tests on the
+ * *.fault.test.ts files take the shared broker down or change its node-wide settings (consumer_timeout,
+ * watermarks), so they run alone. The unit tier (--unit) runs every other file: the static checks, then tests on the
  * embedded broker only, with no RabbitMQ node, no chromium and no fault suite. `npm test` runs
  * all of it, unit files included.
  *
@@ -42,7 +43,8 @@
  *   WARREN_TEST_SKIP_FAULTS=1  skip step 5b
  *   WARREN_TEST_CONCURRENCY    test files run in parallel (default 2: measured 11 s vs 18 s
  *                              for 1 on 2 cores). Files named *.fault.test.ts (tests that
- *                              stopApp() the shared broker) run after the rest, serially.
+ *                              stop the shared broker or change its node-wide settings) run after
+ *                              the rest, serially.
  *   WARREN_TEST_TIMEOUT        per-test timeout in ms (default 120000)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -206,7 +208,8 @@ async function main(): Promise<number> {
       if (Date.now() - t > 100) say(`browser: waited ${secs(t)} for the chromium install`);
     }
 
-    // Files that take the shared broker down (stopApp) must not overlap with others:
+    // Files that take the shared broker down or change what every channel gets (consumer_timeout
+    // is read when a channel opens) must not overlap with others:
     // they are named *.fault.test.ts and run afterwards, one at a time.
     const passes = [
       { files: files.filter((f) => !isFault(f)), concurrency: process.env['WARREN_TEST_CONCURRENCY'] ?? '2' },

@@ -54,8 +54,10 @@ describe('topology on RabbitMQ, checked through the broker', { skip: node.skip }
         {
           [`${namespace}.fx-io`]: 8,
           [`${namespace}.fx-retry`]: 16,
-          [`${namespace}.fx-cpu`]: 4,
-          [`${namespace}.fx-cpu-retry`]: 4,
+          // Two CPU queues share 2 threads: a window of 2 x 4 would make a delivery wait 3 hard limits
+          // (fx-cpu-retry has the default 10 min) past 80 % of the 30 min consumer timeout, so each takes the threads alone.
+          [`${namespace}.fx-cpu`]: 2,
+          [`${namespace}.fx-cpu-retry`]: 2,
           [`${namespace}.control.${runtime.id}`]: 16,
         },
         'prefetch follows each queue: the config override, else the pool capacity',

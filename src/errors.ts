@@ -98,6 +98,12 @@ export class ClientClosedError extends WarrenError {}
 /** The broker connection dropped while a call was waiting for its reply (which can no longer arrive). */
 export class ConnectionLostError extends TransportError {}
 
+/**
+ * amqplib cannot write this message (a header value it has no type for, a header table over
+ * 64 KiB). Nothing was sent, and the same message fails the same way every time.
+ */
+export class UnencodableMessageError extends TransportError {}
+
 /** A message could not be decoded or validated; it goes to the dead-letter queue with this reason. */
 export class InvalidMessageError extends WarrenError {}
 
@@ -124,8 +130,23 @@ export class InvalidArgumentsError extends InvalidMessageError {
   }
 }
 
-/** The message was delivered too often without being acknowledged: it probably crashes whoever runs it. */
+/**
+ * The message was delivered too often without being acknowledged: each time, whoever held it
+ * went away before settling it (a crash or kill, a connection lost to a blocked event loop, a
+ * channel the broker closed). The message itself may be the cause, or may not.
+ */
 export class RedeliveryLimitError extends WarrenError {}
+
+/** Why a task was not run: its caller's deadline (an awaited call's timeout, or `expiresInMs`) had passed when a runtime took it. */
+export class TaskExpiredError extends WarrenError {
+  constructor(
+    readonly task: string,
+    readonly deadline: number,
+    readonly lateMs: number,
+  ) {
+    super(`Task '${task}' expired ${lateMs} ms before a runtime could start it (deadline ${new Date(deadline).toISOString()}); not run`);
+  }
+}
 
 /** The reason of a task's AbortSignal when its soft time limit passes. */
 export class SoftTimeLimitError extends WarrenError {
@@ -140,13 +161,16 @@ export class SoftTimeLimitError extends WarrenError {
 /** A class could not be resolved from the DI container (a provider is missing). */
 export class DependencyResolutionError extends WarrenError {}
 
-/** A task ran longer than its hard time limit and was stopped. */
+/**
+ * A task ran longer than its hard time limit. A CPU task's thread was stopped; an I/O task's
+ * signal fired and its run was abandoned (code that ignores the signal may still be running).
+ */
 export class TaskTimeLimitError extends WarrenError {
   constructor(
     readonly task: string,
     readonly limitMs: number,
   ) {
-    super(`Task '${task}' exceeded its hard time limit of ${limitMs} ms and was stopped`);
+    super(`Task '${task}' exceeded its hard time limit of ${limitMs} ms`);
   }
 }
 

@@ -12,7 +12,7 @@ export async function statusCommand(taskId: string, options: CommonOptions & { t
       const why = status.error ? `: ${status.error.name}: ${status.error.message}` : '';
       print(`${taskId} ${status.state}${status.task ? ` (${status.task}` : ''}${status.attempt ? `, attempt ${status.attempt}` : ''}${status.task ? ')' : ''}${where}${next}${why}`);
     }
-    if (status.state === 'failed' || status.state === 'dead-lettered') process.exitCode = 1;
+    if (status.state === 'failed' || status.state === 'dead-lettered' || status.state === 'expired') process.exitCode = 1;
   } finally {
     await client.close();
   }

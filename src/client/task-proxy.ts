@@ -2,8 +2,14 @@
 export interface CallOptions {
   /** How long to wait for the reply. Default: the client's `rpcTimeoutMs`. */
   readonly timeoutMs?: number;
-  /** Runs in all for this call, overriding the task's retry policy (1: no retry). */
+  /** Runs in all for this call (1: no retry); at most the task's own `retry.maxAttempts`. */
   readonly maxAttempts?: number;
+  /**
+   * A task not started this long after the call is not run (counted as `expired`). An awaited
+   * call always carries its `timeoutMs` as one, since nobody waits for it afterwards; `enqueue`
+   * carries one only when given. Compared with the runtime's clock: keep hosts' clocks in sync.
+   */
+  readonly expiresInMs?: number;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

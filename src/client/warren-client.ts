@@ -87,10 +87,11 @@ export class WarrenClient {
     // Armed first: the timeout counts from the call, whatever the time goes to (checking the
     // arguments, opening the reply queue, waiting for the connection).
     const reply = this.pending.add(taskId, task, timeoutMs);
+    const deadline = Date.now() + Math.min(timeoutMs, options.expiresInMs ?? Infinity);
     // The call is answered by its reply, which can beat the publisher confirm: a reply proves the
     // broker routed the task, so waiting on for the confirm would only add latency. A publish that
     // fails (unroutable, nacked, connection lost) before any reply fails the call.
-    this.send(task, taskId, args, options, argsSchema).catch((error: unknown) => this.pending.fail(taskId, error as Error));
+    this.send(task, taskId, args, options, deadline, argsSchema).catch((error: unknown) => this.pending.fail(taskId, error as Error));
     return reply;
   }
 
@@ -99,7 +100,8 @@ export class WarrenClient {
     this.assertOpen();
     if (argsSchema) args = await checkArgs(task, args, argsSchema);
     const taskId = randomUUID();
-    await this.publish(task, taskId, args, undefined, options);
+    const deadline = options.expiresInMs === undefined ? undefined : Date.now() + options.expiresInMs;
+    await this.publish(task, taskId, args, undefined, options, deadline);
     return taskId;
   }
 
@@ -145,19 +147,19 @@ export class WarrenClient {
     return Object.assign(bind({}), { with: bind }) as RemoteTask<(...args: unknown[]) => unknown>;
   }
 
-  private async send(task: string, taskId: string, args: readonly unknown[], options: CallOptions, argsSchema: StandardSchemaV1 | undefined): Promise<void> {
+  private async send(task: string, taskId: string, args: readonly unknown[], options: CallOptions, deadline: number, argsSchema: StandardSchemaV1 | undefined): Promise<void> {
     if (argsSchema) args = await checkArgs(task, args, argsSchema);
     const replyTo = await this.openReplies();
     // The caller gave up while the reply queue opened: published now, the task would run for nobody.
     if (!this.pending.has(taskId)) return;
-    await this.publish(task, taskId, args, replyTo, options);
+    await this.publish(task, taskId, args, replyTo, options, deadline);
     this.pending.markPublished(taskId);
   }
 
-  private async publish(task: string, taskId: string, args: readonly unknown[], replyTo: string | undefined, options: CallOptions): Promise<void> {
+  private async publish(task: string, taskId: string, args: readonly unknown[], replyTo: string | undefined, options: CallOptions, deadline: number | undefined): Promise<void> {
     const { transport, names, maxPayloadBytes } = this.options;
     const trace = outgoingTraceHeaders();
-    const { body, properties } = encodeTaskRequest({ id: taskId, task, args, attempt: 1, replyTo, maxAttempts: options.maxAttempts, trace }, maxPayloadBytes);
+    const { body, properties } = encodeTaskRequest({ id: taskId, task, args, attempt: 1, replyTo, deadline, maxAttempts: options.maxAttempts, trace }, maxPayloadBytes);
     let outcome;
     try {
       outcome = await transport.publish(names.tasksExchange, task, body, properties, { mandatory: true });

@@ -26,6 +26,7 @@ export interface SecondSummary {
   readonly retried: number;
   readonly failed: number;
   readonly rejected: number;
+  readonly expired: number;
   /** Run-time percentiles of the tasks that finished in this second; absent when none did. */
   readonly p50Ms?: number;
   readonly p95Ms?: number;
@@ -84,7 +85,7 @@ export class TaskHistory {
 
   summary(t: number): SecondSummary {
     const bucket = this.buckets.get(t);
-    if (!bucket || bucket.seen === 0) return { t, succeeded: 0, retried: 0, failed: 0, rejected: 0 };
+    if (!bucket || bucket.seen === 0) return { t, succeeded: 0, retried: 0, failed: 0, rejected: 0, expired: 0 };
     const sorted = [...bucket.sample].sort((a, b) => a - b);
     return { t, ...bucket.counts, p50Ms: percentile(sorted, 0.5), p95Ms: percentile(sorted, 0.95), maxMs: bucket.maxMs };
   }
@@ -110,7 +111,7 @@ export class TaskHistory {
   private bucket(t: number): Bucket {
     let bucket = this.buckets.get(t);
     if (!bucket) {
-      bucket = { t, counts: { succeeded: 0, retried: 0, failed: 0, rejected: 0 }, sample: [], seen: 0, maxMs: 0, byQueue: new Map() };
+      bucket = { t, counts: { succeeded: 0, retried: 0, failed: 0, rejected: 0, expired: 0 }, sample: [], seen: 0, maxMs: 0, byQueue: new Map() };
       this.buckets.set(t, bucket);
       for (const old of this.buckets.keys()) if (old <= t - this.keepSeconds) this.buckets.delete(old);
     }

@@ -45,7 +45,7 @@ export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOp
 
   collectDefaultMetrics({ register: registry, prefix: 'warren_' });
 
-  const tasks = new Counter({ name: 'warren_tasks_total', help: 'Deliveries finished, by task and outcome (succeeded, retried, failed, rejected).', labelNames: ['task', 'queue', 'pool', 'outcome'], registers });
+  const tasks = new Counter({ name: 'warren_tasks_total', help: 'Deliveries finished, by task and outcome (succeeded, retried, failed, rejected, expired).', labelNames: ['task', 'queue', 'pool', 'outcome'], registers });
   const duration = new Histogram({ name: 'warren_task_duration_seconds', help: 'From receipt to settlement of a delivery, by task and outcome.', labelNames: ['task', 'queue', 'outcome'], buckets: DURATION_BUCKETS, registers });
   const wait = new Histogram({ name: 'warren_task_queue_wait_seconds', help: "From the caller's publish to receipt (queue and retry delay), by task.", labelNames: ['task', 'queue'], buckets: WAIT_BUCKETS, registers });
   const retries = new Counter({ name: 'warren_task_retries_total', help: 'Failed attempts that were scheduled to run again.', labelNames: ['task', 'queue'], registers });

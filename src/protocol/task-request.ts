@@ -10,9 +10,9 @@ export interface TaskRequest {
   readonly args: readonly unknown[];
   readonly attempt: number;
   readonly replyTo?: string;
-  /** Epoch ms after which nobody waits for the reply. */
+  /** Epoch ms after which the task must not start: nobody waits for its reply. */
   readonly deadline?: number;
-  /** Overrides the task's retry policy for this call. */
+  /** Runs in all for this call; the runtime bounds it by the task's own policy. */
   readonly maxAttempts?: number;
   /** W3C trace context of the call (`traceparent`, and `tracestate` when there is one). */
   readonly trace?: Readonly<Record<string, string>>;
@@ -102,7 +102,6 @@ export function decodeTaskRequest(body: Buffer, properties: MessageProperties, m
   if (typeof parsed !== 'object' || parsed === null || !Array.isArray(args)) {
     throw new InvalidMessageError('Body must be a JSON object with an "args" array');
   }
-  const deadline = headers[HEADERS.deadline];
   const traceparent = headers.traceparent;
   // One shape for every request (no conditional spreads): this runs once per task.
   return {
@@ -111,10 +110,16 @@ export function decodeTaskRequest(body: Buffer, properties: MessageProperties, m
     args,
     attempt: positiveInteger(headers[HEADERS.attempt]) ?? 1,
     replyTo: properties.replyTo,
-    deadline: typeof deadline === 'number' ? deadline : undefined,
+    deadline: epochMs(headers[HEADERS.deadline]),
     maxAttempts: positiveInteger(headers[HEADERS.maxAttempts]),
     trace: typeof traceparent === 'string' ? { traceparent } : undefined,
   };
+}
+
+/** A time in epoch ms, as a number or a numeric string (other clients may send a fraction). */
+function epochMs(value: unknown): number | undefined {
+  const number = typeof value === 'string' ? Number(value) : value;
+  return typeof number === 'number' && Number.isFinite(number) && number > 0 ? number : undefined;
 }
 
 /** AMQP headers may carry numbers as numbers or (from other clients) as strings. */

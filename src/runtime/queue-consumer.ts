@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { InvalidArgumentsError, RedeliveryLimitError, UnknownTaskError } from '../errors';
+import { InvalidArgumentsError, RedeliveryLimitError, TaskExpiredError, UnencodableMessageError, UnknownTaskError, describe } from '../errors';
 import { backoffDelayMs, pickDelayTier } from '../policy/retry-policy';
 import { HEADERS } from '../protocol/headers';
 import { serializeError, type SerializedError } from '../protocol/serialized-error';
@@ -122,6 +122,8 @@ export class QueueConsumer {
     }
     const definition = registry.get(request.task);
     if (!definition || definition.queue !== plan.queue.name) return this.reject(entry, new UnknownTaskError(request.task));
+    // Nobody waits for it any more: its caller gave up, and a redelivered one need not be counted.
+    if (request.deadline !== undefined && Date.now() > request.deadline) return this.expire(entry, request);
     // Only a message that would run can be the one that crashed the last runtime.
     if (delivery.redelivered) return this.countRedelivery(entry, request);
 
@@ -149,15 +151,16 @@ export class QueueConsumer {
 
   private async fail(entry: InFlight, request: TaskRequest, definition: TaskDefinition, result: RunResult): Promise<void> {
     const error = (result.outcome as { error: SerializedError }).error;
-    const maxAttempts = request.maxAttempts ?? definition.retry.maxAttempts;
+    // A caller (or a header from anyone) may ask for fewer attempts than the task's policy, never more.
+    const maxAttempts = Math.min(request.maxAttempts ?? Infinity, definition.retry.maxAttempts);
     if (result.retryable && request.attempt < maxAttempts) {
       const delayMs = backoffDelayMs(request.attempt + 1, definition.retry);
       const tierMs = pickDelayTier(delayMs, this.deps.delayTiersMs);
-      this.settleAfter(entry, await this.deps.republisher.retry(entry.delivery, request.attempt + 1, tierMs, error));
+      this.settleAfter(entry, await copyOutcome(this.deps.republisher.retry(entry.delivery, request.task, request.attempt + 1, tierMs, error)));
       this.report(entry, request, 'retried', result.threadId, error, Date.now() + tierMs);
       return;
     }
-    const routed = await this.deps.republisher.deadLetter(entry.delivery, this.deps.plan.queue.name, error, request.attempt);
+    const routed = await copyOutcome(this.deps.republisher.deadLetter(entry.delivery, this.deps.plan.queue.name, error, request.attempt));
     // The dead-letter copy holds the failure: as for a rejection, acknowledge before replying.
     this.settleAfter(entry, routed);
     if (request.replyTo) await this.reply(request.replyTo, request.id, result.outcome, entry.delivery);
@@ -173,7 +176,7 @@ export class QueueConsumer {
     const { delivery } = entry;
     const identity = peekTaskIdentity(delivery.properties);
     const reason = serializeError(error);
-    const routed = await this.deps.republisher.deadLetter(delivery, this.deps.plan.queue.name, reason, 0);
+    const routed = await copyOutcome(this.deps.republisher.deadLetter(delivery, this.deps.plan.queue.name, reason, 0));
     this.settleAfter(entry, routed);
     if (identity.replyTo && identity.id) await this.reply(identity.replyTo, identity.id, { ok: false, error: reason }, delivery);
     const request = { id: identity.id ?? '(none)', task: identity.task ?? '(unknown)', attempt: 0 };
@@ -190,11 +193,21 @@ export class QueueConsumer {
     if (redeliveries > this.deps.maxRedeliveries) {
       return this.reject(
         entry,
-        new RedeliveryLimitError(`Delivered ${redeliveries} times without being acknowledged (limit ${this.deps.maxRedeliveries}): it probably crashes the runtime that runs it`),
+        new RedeliveryLimitError(
+          `Delivered ${redeliveries} times without being acknowledged (limit ${this.deps.maxRedeliveries}): each time, the runtime holding it went away before settling it ` +
+            `(a crash or kill, a connection lost, a channel the broker closed); a task that crashes its runtime does this`,
+        ),
       );
     }
     const shortestTier = this.deps.delayTiersMs[0] as number;
-    this.settleAfter(entry, await this.deps.republisher.requeueCounted(delivery, request.task, redeliveries, shortestTier));
+    this.settleAfter(entry, await copyOutcome(this.deps.republisher.requeueCounted(delivery, request.task, redeliveries, shortestTier)));
+  }
+
+  /** Not run and not kept: acknowledged, counted and logged as `expired`. Its caller has already had its timeout. */
+  private expire(entry: InFlight, request: TaskRequest): void {
+    const deadline = request.deadline as number;
+    this.settle(entry, 'ack');
+    this.report(entry, request, 'expired', 0, serializeError(new TaskExpiredError(request.task, deadline, Math.round(Date.now() - deadline))));
   }
 
   private async reply(replyTo: string, taskId: string, outcome: TaskOutcome, answering?: Delivery): Promise<void> {
@@ -202,10 +215,17 @@ export class QueueConsumer {
     await this.deps.transport.reply(replyTo, body, properties, answering);
   }
 
-  /** Acks once the copy is safe; if the copy could not be routed, the queue's own dead-letter exchange takes the original. */
-  private settleAfter(entry: InFlight, copy: PublishOutcome): void {
-    if (copy !== 'routed') this.deps.logger.error({ queue: this.deps.plan.brokerQueue }, 'a retry or dead-letter copy was unroutable; rejecting the original to the dead-letter exchange');
-    this.settle(entry, copy === 'routed' ? 'ack' : 'reject');
+  /**
+   * Acks once the copy is safe. A copy that could not be routed, or cannot be encoded (which
+   * would fail again on every redelivery), leaves the original to the queue's own dead-letter
+   * exchange: the broker moves it as it is, with an x-death entry.
+   */
+  private settleAfter(entry: InFlight, copy: PublishOutcome | UnencodableMessageError): void {
+    if (copy === 'routed') return this.settle(entry, 'ack');
+    const { messageId } = entry.delivery.properties;
+    const why = copy === 'unroutable' ? 'was unroutable' : `cannot be encoded (${describe(copy)})`;
+    this.deps.logger.error({ queue: this.deps.plan.brokerQueue, taskId: messageId }, `the retry or dead-letter copy of ${messageId ?? 'a message'} ${why}; rejecting the original to the dead-letter exchange as it is`);
+    this.settle(entry, 'reject');
   }
 
   private settle(entry: InFlight, how: 'ack' | 'requeue' | 'reject'): void {
@@ -251,6 +271,16 @@ export class QueueConsumer {
       logger.warn(logFields(event), `${event.task} ${outcome}: ${error?.name}: ${error?.message}${next}`);
     }
     this.deps.onTask(event);
+  }
+}
+
+/** The outcome of publishing a copy, with a copy amqplib cannot encode as a value rather than a throw. */
+async function copyOutcome(copy: Promise<PublishOutcome>): Promise<PublishOutcome | UnencodableMessageError> {
+  try {
+    return await copy;
+  } catch (error) {
+    if (error instanceof UnencodableMessageError) return error;
+    throw error;
   }
 }
 

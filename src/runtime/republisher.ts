@@ -32,8 +32,11 @@ export class Republisher {
     return this.copy(delivery, this.names.deadLetterExchange, queue, headers);
   }
 
-  /** To the delay tier; when its TTL passes RabbitMQ routes it back by its task name. */
-  retry(delivery: Delivery, nextAttempt: number, tierMs: number, error: SerializedError): Promise<PublishOutcome> {
+  /**
+   * To the delay tier; when its TTL passes RabbitMQ routes it back by its task name (not by the
+   * key it came with: another client may have sent it straight to the queue).
+   */
+  retry(delivery: Delivery, task: string, nextAttempt: number, tierMs: number, error: SerializedError): Promise<PublishOutcome> {
     const headers = {
       ...delivery.properties.headers,
       [HEADERS.attempt]: nextAttempt,
@@ -41,7 +44,7 @@ export class Republisher {
       [HEADERS.lastError]: `${error.name}: ${error.message}`.slice(0, 1_000),
       [DELAY_TIER_HEADER]: tierMs,
     };
-    return this.copy(delivery, this.names.delayExchange, delivery.routingKey, headers);
+    return this.copy(delivery, this.names.delayExchange, task, headers);
   }
 
   /**

@@ -79,7 +79,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private state: State = 'running';
   private connected = true;
   private reconnects = 0;
-  private readonly counts: Record<TaskEvent['outcome'], number> = { succeeded: 0, retried: 0, failed: 0, rejected: 0 };
+  private readonly counts: Record<TaskEvent['outcome'], number> = { succeeded: 0, retried: 0, failed: 0, rejected: 0, expired: 0 };
   private readonly recentFailures: TaskEvent[] = [];
   private stopping: Promise<void> | undefined;
   /** Consumers the broker took away, by broker queue, with why; back out once restored. */

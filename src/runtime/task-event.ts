@@ -9,9 +9,10 @@ export interface TaskEvent {
   readonly pool: PoolKind;
   /**
    * succeeded; retried (another attempt is scheduled); failed (no attempt left: dead-lettered);
-   * rejected (never run: bad input or poison, dead-lettered).
+   * rejected (never run: bad input or poison, dead-lettered); expired (never run: its caller's
+   * deadline had passed; acknowledged and dropped, nobody waits for it).
    */
-  readonly outcome: 'succeeded' | 'retried' | 'failed' | 'rejected';
+  readonly outcome: 'succeeded' | 'retried' | 'failed' | 'rejected' | 'expired';
   /** When it was settled here (epoch ms). */
   readonly at: number;
   /** From receipt to settlement, in this runtime. */

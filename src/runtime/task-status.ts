@@ -2,7 +2,7 @@
  * Where a task is. `queued`: published and confirmed, not yet taken by any runtime. `unknown`:
  * no runtime knows it and this client did not publish it; never reported as `queued`.
  */
-export type TaskState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'dead-lettered' | 'unknown';
+export type TaskState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'dead-lettered' | 'expired' | 'unknown';
 
 export interface TaskStatus {
   readonly taskId: string;
@@ -15,6 +15,6 @@ export interface TaskStatus {
   readonly since?: string;
   /** For `retrying`: when the next attempt is due. */
   readonly nextAttemptAt?: string;
-  /** For `failed` and `dead-lettered`: why. Both end in the queue's dead-letter queue. */
+  /** For `failed` and `dead-lettered`: why (both end in the queue's dead-letter queue); for `expired` (not run, not kept): which deadline passed. */
   readonly error?: { readonly name: string; readonly message: string };
 }

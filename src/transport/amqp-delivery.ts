@@ -72,6 +72,20 @@ export function toAmqpOptions(properties: MessageProperties, mandatory: boolean 
   };
 }
 
+/**
+ * The same options with every header number that is not a safe integer marked as a double:
+ * amqplib writes an integer-looking number as a 64-bit integer and throws for one below -2^63,
+ * NaN or -Infinity (another client sent it as a double). Only for a publish amqplib refused, so
+ * the hot path never scans headers.
+ */
+export function withEncodableNumbers(options: Options.Publish): Options.Publish {
+  const headers: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries((options.headers ?? {}) as Record<string, unknown>)) {
+    headers[key] = typeof value === 'number' && !Number.isSafeInteger(value) ? { '!': 'double', value } : value;
+  }
+  return { ...options, headers };
+}
+
 export function fromAmqpProperties(properties: Message['properties']): MessageProperties {
   return {
     messageId: properties.messageId as string | undefined,

@@ -1,11 +1,11 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
 import type { Logger } from '../logging/logger';
-import { ExchangeNotFoundError, TopologyMismatchError, TransportError, describe } from '../errors';
+import { ExchangeNotFoundError, TopologyMismatchError, TransportError, UnencodableMessageError, describe } from '../errors';
 import type { Topology } from '../topology/topology';
 import type { AckBatcher } from './ack-batcher';
 import { connectTarget, scrubSecrets, type BrokerCredentials } from './amqp-credentials';
 import { AmqpConsumer, type AmqpConsumerHost } from './amqp-consumer';
-import { AmqpDelivery, fromAmqpProperties, toAmqpOptions } from './amqp-delivery';
+import { AmqpDelivery, fromAmqpProperties, toAmqpOptions, withEncodableNumbers } from './amqp-delivery';
 import { PublishBlock, type BlockingSource } from './broker-alarm';
 import { restoreDelayMs, type ConsumerStateChange, type ConsumerStateSource } from './consumer-state';
 import { redactUrl } from './redact-url';
@@ -467,7 +467,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
       // A broker that blocks the connection reads nothing more, this publish's confirm included:
       // past the deadline, while blocked, the caller is told rather than kept for the whole alarm.
       const tracked = this.block.track(deadline, `'${exchange}' / '${routingKey}'`, reject);
-      const written = channel.publish(exchange, routingKey, body, toAmqpOptions(properties, mandatory), (error: unknown) => {
+      const onConfirm = (error: unknown) => {
         tracked.settle();
         if (error) {
           reject(new TransportError(`Broker did not confirm the message to '${exchange}' / '${routingKey}': ${describe(error)}`, { cause: error }));
@@ -476,7 +476,21 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
         // RabbitMQ sends basic.return before basic.ack for an unroutable mandatory message.
         if (messageId && this.returned.delete(messageId)) resolve('unroutable');
         else resolve('routed');
-      });
+      };
+      // amqplib encodes before it writes or counts the publish: a message it cannot encode left nothing behind.
+      const options = toAmqpOptions(properties, mandatory);
+      let written: boolean;
+      try {
+        written = channel.publish(exchange, routingKey, body, options, onConfirm);
+      } catch {
+        try {
+          written = channel.publish(exchange, routingKey, body, withEncodableNumbers(options), onConfirm);
+        } catch (error) {
+          tracked.settle();
+          reject(new UnencodableMessageError(`The message to '${exchange}' / '${routingKey}' cannot be encoded: ${describe(error)}`, { cause: error }));
+          return;
+        }
+      }
       if (!written && !this.drained) {
         this.drained = new Promise((done) =>
           channel.once('drain', () => {

@@ -29,12 +29,16 @@ export class JobModuleLoadError extends RegistryError {
 
 /** The broker already has an entity with arguments that differ from what the topology declares. */
 export class TopologyMismatchError extends WarrenError {
+  /** For a queue: every argument that differs, the queue's side and Warren's (`undefined`: not set). */
+  readonly differences: ReadonlyArray<{ readonly argument: string; readonly existing: string | undefined; readonly declared: string | undefined }>;
+
   constructor(
     readonly entity: string,
     detail: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; differences?: TopologyMismatchError['differences'] },
   ) {
     super(`Queue or exchange '${entity}' already exists with different arguments: ${detail}`, options);
+    this.differences = options?.differences ?? [];
   }
 }
 

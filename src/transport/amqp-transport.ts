@@ -7,6 +7,7 @@ import { connectTarget, scrubSecrets, type BrokerCredentials } from './amqp-cred
 import { AmqpConsumer, type AmqpConsumerHost } from './amqp-consumer';
 import { AmqpDelivery, fromAmqpProperties, toAmqpOptions, withEncodableNumbers } from './amqp-delivery';
 import { PublishBlock, type BlockingSource } from './broker-alarm';
+import { describeDifferences, queueArgumentDifferences } from './queue-mismatch';
 import { restoreDelayMs, type ConsumerStateChange, type ConsumerStateSource } from './consumer-state';
 import { redactUrl } from './redact-url';
 import { coalesceWrites, socketOf } from './write-coalescing';
@@ -508,6 +509,7 @@ async function declareOn(connection: ChannelModel, topology: Topology): Promise<
   const channel = await connection.createChannel();
   channel.on('error', () => {});
   let entity = '';
+  let declaring: Topology['queues'][number] | undefined;
   try {
     for (const exchange of topology.exchanges) {
       entity = exchange.name;
@@ -515,15 +517,25 @@ async function declareOn(connection: ChannelModel, topology: Topology): Promise<
     }
     for (const queue of topology.queues) {
       entity = queue.name;
+      declaring = queue;
       await channel.assertQueue(queue.name, { durable: queue.durable, arguments: queue.arguments });
     }
+    declaring = undefined;
     for (const binding of topology.bindings) {
       entity = binding.queue;
       await channel.bindQueue(binding.queue, binding.exchange, binding.routingKey, binding.arguments ?? {});
     }
   } catch (error) {
     if ((error as { code?: number }).code === 406) {
-      throw new TopologyMismatchError(entity, (error as Error).message.replace(/^.*PRECONDITION_FAILED - /, ''), { cause: error });
+      const message = (error as Error).message;
+      const differences = declaring ? await queueArgumentDifferences(connection, declaring.name, declaring.durable, declaring.arguments ?? {}, message).catch(() => []) : [];
+      if (differences.length === 0) throw new TopologyMismatchError(entity, message.replace(/^.*PRECONDITION_FAILED - /, ''), { cause: error });
+      throw new TopologyMismatchError(
+        entity,
+        `${describeDifferences(differences)}. RabbitMQ cannot change a queue's arguments: delete the queue (rabbitmqctl delete_queue ${entity}; its messages go with it) ` +
+          `and start again, or set limits such as x-max-length with a policy (rabbitmqctl set_policy), which does not conflict`,
+        { cause: error, differences },
+      );
     }
     throw new TransportError(`Declaring '${entity}' failed: ${describe(error)}`, { cause: error });
   } finally {

@@ -70,17 +70,31 @@ describe('topology on RabbitMQ, checked through the broker', { skip: node.skip }
     await again.stop();
   });
 
-  test('a queue that exists with other arguments stops the start with the queue and the difference named', { timeout: 60_000 }, async () => {
+  test('a queue that exists with other arguments stops the start naming every difference, the operator\'s own argument included, and what to do', { timeout: 60_000 }, async () => {
     const namespace = randomNamespace();
     const channel = await connection.createChannel();
-    await channel.assertQueue(`${namespace}.fx-io`, { durable: true, arguments: { 'x-max-length': 10 } });
+    // RabbitMQ names only the first argument it checks (x-dead-letter-exchange), not the one set here.
+    await channel.assertQueue(`${namespace}.fx-io`, { durable: true, arguments: { 'x-max-length': 10, 'x-dead-letter-exchange': 'elsewhere' } });
     await channel.close();
     await assert.rejects(Runtime.start({ config: fixtureConfig(node!.url, namespace), logger: silent }), (error: Error) => {
       assert.ok(error instanceof TopologyMismatchError);
       assert.equal(error.entity, `${namespace}.fx-io`);
-      assert.match(error.message, new RegExp(`'${namespace}\\.fx-io' already exists with different arguments: inequivalent arg`));
+      assert.deepEqual(
+        [...error.differences].sort((a, b) => a.argument.localeCompare(b.argument)),
+        [
+          { argument: 'x-dead-letter-exchange', existing: 'elsewhere', declared: `${namespace}.dead` },
+          { argument: 'x-dead-letter-routing-key', existing: undefined, declared: 'fx-io' },
+          { argument: 'x-max-length', existing: '10', declared: undefined },
+        ],
+      );
+      assert.match(error.message, /x-max-length: the queue has '10', Warren declares none/);
+      assert.match(error.message, new RegExp(`rabbitmqctl delete_queue ${namespace}\\.fx-io`));
       return true;
     });
+    const after = await connection.createChannel();
+    const arguments_ = await after.checkQueue(`${namespace}.fx-io`);
+    assert.equal(arguments_.messageCount, 0, 'the queue is still there, untouched');
+    await after.close();
   });
 
   test('enqueued tasks are persistent, versioned messages that wait in their queue until a runtime serves them', { timeout: 60_000 }, async () => {

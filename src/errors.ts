@@ -113,8 +113,11 @@ export class InvalidMessageError extends WarrenError {}
 
 /** A message named a task that this runtime does not serve. */
 export class UnknownTaskError extends WarrenError {
-  constructor(readonly task: string) {
-    super(`Unknown task '${task}': no job class of this runtime defines it`);
+  constructor(
+    readonly task: string,
+    detail = 'no job class of this runtime defines it',
+  ) {
+    super(`Unknown task '${task}': ${detail}`);
   }
 }
 

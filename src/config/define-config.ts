@@ -80,6 +80,13 @@ export interface WarrenConfig {
    * running it) before it is dead-lettered as poison. Default 5.
    */
   maxRedeliveries?: number | undefined;
+  /**
+   * How long a task that reaches a queue through its binding, but that this runtime does not
+   * define, is handed back (through the shortest delay tier) for a runtime that does: during a
+   * rolling deploy, old and new runtimes share queues. Past it the task is dead-lettered as
+   * `UnknownTaskError`. Default 300 000 (5 min); 0 dead-letters at once.
+   */
+  unknownTaskGraceMs?: number | undefined;
   /** The runtime's HTTP server (metrics, health, dashboard). Off unless a port is set. */
   http?: {
     /** 0 picks a free port. */

@@ -45,6 +45,7 @@ const configSchema = z.strictObject({
     })
     .optional(),
   maxRedeliveries: positiveInt.optional(),
+  unknownTaskGraceMs: z.number().int().min(0).optional(),
   http: z
     .strictObject({
       port: z.number().int().min(0).max(65_535),
@@ -119,6 +120,7 @@ export function resolveConfig(
       retry: config.defaults?.retry,
     },
     maxRedeliveries: config.maxRedeliveries ?? 5,
+    unknownTaskGraceMs: config.unknownTaskGraceMs ?? 300_000,
     http: config.http && { port: config.http.port, host: config.http.host ?? '127.0.0.1', token: config.http.token },
     jobs: typeof config.jobs === 'string' ? [config.jobs] : config.jobs,
     pools: {

@@ -17,6 +17,7 @@ export interface ResolvedConfig {
   };
   readonly defaults: RunDefaults;
   readonly maxRedeliveries: number;
+  readonly unknownTaskGraceMs: number;
   readonly http: { readonly port: number; readonly host: string; readonly token: string | undefined } | undefined;
   readonly jobs: readonly string[];
   readonly pools: {

@@ -13,6 +13,10 @@ export const HEADERS = {
   maxAttempts: 'x-warren-max-attempts',
   /** How often the runtime saw this message redelivered unacknowledged (a crash while running it). */
   redeliveries: 'x-warren-redeliveries',
+  /** Epoch ms when a runtime that does not define the task first handed it back (a rolling deploy). */
+  handedBackSince: 'x-warren-handed-back-since',
+  /** How often runtimes that do not define the task handed it back. */
+  handBacks: 'x-warren-hand-backs',
   firstFailureAt: 'x-warren-first-failure-at',
   lastError: 'x-warren-last-error',
   /** Set on dead-letter entries: why the message ended there. */

@@ -25,6 +25,7 @@ export interface QueueConsumerDeps {
   readonly republisher: Republisher;
   readonly maxPayloadBytes: number;
   readonly maxRedeliveries: number;
+  readonly unknownTaskGraceMs: number;
   readonly delayTiersMs: readonly number[];
   readonly logger: Logger;
   /** Whether anyone listens for `started`: most of the time nobody does, and the event is not even built. */
@@ -121,6 +122,7 @@ export class QueueConsumer {
       return this.reject(entry, error);
     }
     const definition = registry.get(request.task);
+    if (!definition && delivery.routingKey === request.task) return this.handBackUnknown(entry, request);
     if (!definition || definition.queue !== plan.queue.name) return this.reject(entry, new UnknownTaskError(request.task));
     // Nobody waits for it any more: its caller gave up, and a redelivered one need not be counted.
     if (request.deadline !== undefined && Date.now() > request.deadline) return this.expire(entry, request);
@@ -201,6 +203,26 @@ export class QueueConsumer {
     }
     const shortestTier = this.deps.delayTiersMs[0] as number;
     this.settleAfter(entry, await copyOutcome(this.deps.republisher.requeueCounted(delivery, request.task, redeliveries, shortestTier)));
+  }
+
+  /**
+   * A binding for this task brought it here, so some runtime on this queue defines it (an older
+   * or newer version, in a rolling deploy): hand it back through the shortest delay tier for one
+   * that does, for up to unknownTaskGraceMs, then dead-letter it. A task sent straight to the
+   * queue, by no binding, is dead-lettered at once.
+   */
+  private async handBackUnknown(entry: InFlight, request: TaskRequest): Promise<void> {
+    const headers = entry.delivery.properties.headers;
+    const since = positiveInteger(headers?.[HEADERS.handedBackSince]) ?? Date.now();
+    const handBacks = (positiveInteger(headers?.[HEADERS.handBacks]) ?? 0) + 1;
+    const graceMs = this.deps.unknownTaskGraceMs;
+    if (Date.now() - since >= graceMs) {
+      const after = graceMs === 0 ? '' : `; handed back ${handBacks - 1} time(s) over ${Math.round((Date.now() - since) / 1000)} s for a runtime that does, and none took it`;
+      return this.reject(entry, new UnknownTaskError(request.task, `${this.deps.plan.brokerQueue} is bound to it, but no runtime serving the queue defines it${after} (unknownTaskGraceMs ${graceMs})`));
+    }
+    if (handBacks === 1) this.deps.logger.warn({ taskId: request.id, task: request.task, queue: this.deps.plan.brokerQueue }, `${request.task} is not defined here; handing it back for a runtime that defines it (a rolling deploy?) for up to ${graceMs} ms`);
+    const shortestTier = this.deps.delayTiersMs[0] as number;
+    this.settleAfter(entry, await copyOutcome(this.deps.republisher.handBack(entry.delivery, request.task, since, handBacks, shortestTier)));
   }
 
   /** Not run and not kept: acknowledged, counted and logged as `expired`. Its caller has already had its timeout. */

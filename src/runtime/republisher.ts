@@ -58,6 +58,12 @@ export class Republisher {
     return this.copy(delivery, this.names.delayExchange, task, headers);
   }
 
+  /** Back through the shortest delay tier by its task name, for another runtime that defines it: counted, with when this began. */
+  handBack(delivery: Delivery, task: string, since: number, handBacks: number, tierMs: number): Promise<PublishOutcome> {
+    const headers = { ...delivery.properties.headers, [HEADERS.handedBackSince]: since, [HEADERS.handBacks]: handBacks, [DELAY_TIER_HEADER]: tierMs };
+    return this.copy(delivery, this.names.delayExchange, task, headers);
+  }
+
   private copy(delivery: Delivery, exchange: string, routingKey: string, headers: Record<string, unknown>): Promise<PublishOutcome> {
     const properties = { ...delivery.properties, headers: bounded(headers), persistent: true, messageId: delivery.properties.messageId ?? `warren-${Date.now()}` };
     return this.transport.publish(exchange, routingKey, delivery.body, properties, { mandatory: true });

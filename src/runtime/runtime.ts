@@ -124,6 +124,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           republisher: new Republisher(transport, names, this.id),
           maxPayloadBytes: config.maxPayloadBytes,
           maxRedeliveries: config.maxRedeliveries,
+          unknownTaskGraceMs: config.unknownTaskGraceMs,
           delayTiersMs: config.broker.delayTiersMs,
           logger,
           wantsStarted: () => this.events.wants('started') || this.listenerCount('started') > 0,

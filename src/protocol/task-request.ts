@@ -76,6 +76,8 @@ export function peekTaskIdentity(properties: MessageProperties): { id: string | 
   return { id: properties.messageId, task: typeof task === 'string' ? task : undefined, replyTo: replyTo && !replyAddressProblem(replyTo) ? replyTo : undefined };
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** Validates a delivered message; anything unexpected is an InvalidMessageError that says what. */
 export function decodeTaskRequest(body: Buffer, properties: MessageProperties, maxPayloadBytes: number): TaskRequest {
   const headers = properties.headers ?? {};
@@ -92,9 +94,16 @@ export function decodeTaskRequest(body: Buffer, properties: MessageProperties, m
     if (problem) throw new InvalidMessageError(`replyTo ${JSON.stringify(properties.replyTo.slice(0, 120))} ${problem}, so no reply can be sent`);
   }
   if (body.length > maxPayloadBytes) throw new PayloadTooLargeError(`Message body`, body.length, maxPayloadBytes);
+  let text: string;
+  try {
+    text = STRICT_UTF8.decode(body);
+  } catch {
+    // Replacing the bytes (as Buffer#toString does) would run the task with arguments nobody sent.
+    throw new InvalidMessageError(`Body is not valid UTF-8 (${body.length} bytes)`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new InvalidMessageError(`Body is not valid JSON: ${(error as Error).message}`);
   }

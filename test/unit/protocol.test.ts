@@ -77,3 +77,10 @@ test('a first attempt carries no attempt header; a later one does, and both deco
   assert.equal(decodeTaskRequest(first.body, first.properties, MAX).attempt, 1);
   assert.equal(decodeTaskRequest(second.body, second.properties, MAX).attempt, 2);
 });
+
+test('a body that is not UTF-8 is refused, even inside a JSON string, rather than run with replacement characters', () => {
+  const { properties } = encodeTaskRequest({ id: 'id-u', task: 'A.b', args: [], attempt: 1 }, MAX);
+  const body = Buffer.concat([Buffer.from('{"args": ["'), Buffer.from([0xc3, 0x28]), Buffer.from('"]}')]);
+  assert.throws(() => decodeTaskRequest(body, properties, MAX), /^InvalidMessageError: Body is not valid UTF-8 \(16 bytes\)$/);
+  assert.deepEqual(decodeTaskRequest(Buffer.from('{"args": ["żółw ✓"]}'), properties, MAX).args, ['żółw ✓']);
+});

@@ -43,11 +43,14 @@ const unknownTask = { error: 'UnknownTaskError', reason: /^Unknown task/ } as co
 function variants(): Variant[] {
   const notAnArgsObject = /Body must be a JSON object with an "args" array/;
   const notJson = /^Body is not valid JSON/;
+  const notUtf8 = /^Body is not valid UTF-8/;
   const list: Variant[] = [
     // Not JSON at all
     { name: 'truncated JSON', queue: 'fault-io', body: json('{"args": [1,'), properties: valid(WORK), ...invalidMessage, reason: notJson },
     { name: 'empty body', queue: 'fault-io', body: Buffer.alloc(0), properties: valid(WORK), ...invalidMessage, reason: notJson },
-    { name: 'invalid UTF-8', queue: 'fault-io', body: Buffer.from([0xff, 0xfe, 0x7b, 0x00, 0xc3]), properties: valid(WORK), ...invalidMessage, reason: notJson },
+    { name: 'invalid UTF-8', queue: 'fault-io', body: Buffer.from([0xff, 0xfe, 0x7b, 0x00, 0xc3]), properties: valid(WORK), ...invalidMessage, reason: notUtf8 },
+    // Valid JSON around a byte that is not UTF-8: decoded loosely, it would run with U+FFFD.
+    { name: 'invalid UTF-8 inside a JSON string', queue: 'fault-io', body: Buffer.concat([json('{"args": ["'), Buffer.from([0xc3, 0x28]), json('"]}')]), properties: valid(WORK), ...invalidMessage, reason: notUtf8 },
     { name: 'bad JSON on the cpu queue', queue: 'fault-cpu', body: json("{'args': [1]}"), properties: valid('FaultCpu.work'), ...invalidMessage, reason: notJson },
     // JSON, but not {"args": [...]}
     { name: 'array body', queue: 'fault-io', body: json('[0]'), properties: valid(WORK), ...invalidMessage, reason: notAnArgsObject },

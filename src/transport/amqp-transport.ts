@@ -483,7 +483,13 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
       let written: boolean;
       try {
         written = channel.publish(exchange, routingKey, body, options, onConfirm);
-      } catch {
+      } catch (error) {
+        // A closed channel throws here too: that one the publish loop retries on the next channel.
+        if ((error as Error).name === 'IllegalOperationError') {
+          tracked.settle();
+          reject(error as Error);
+          return;
+        }
         try {
           written = channel.publish(exchange, routingKey, body, withEncodableNumbers(options), onConfirm);
         } catch (error) {

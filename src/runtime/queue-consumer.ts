@@ -14,6 +14,7 @@ import { traceparentForTask } from '../tracing/traceparent';
 import { validateWith } from '../validation/standard-schema';
 import type { QueuePlan } from './queue-plan';
 import type { Republisher } from './republisher';
+import type { StaleBindings } from './stale-bindings';
 import type { TaskEvent, TaskStartedEvent } from './task-event';
 import type { RunningTask } from './task-tracker';
 
@@ -23,6 +24,7 @@ export interface QueueConsumerDeps {
   readonly registry: TaskRegistry;
   readonly transport: Transport;
   readonly republisher: Republisher;
+  readonly staleBindings: StaleBindings;
   readonly maxPayloadBytes: number;
   readonly maxRedeliveries: number;
   readonly unknownTaskGraceMs: number;
@@ -123,7 +125,11 @@ export class QueueConsumer {
     }
     const definition = registry.get(request.task);
     if (!definition && delivery.routingKey === request.task) return this.handBackUnknown(entry, request);
-    if (!definition || definition.queue !== plan.queue.name) return this.reject(entry, new UnknownTaskError(request.task));
+    if (!definition) return this.reject(entry, new UnknownTaskError(request.task));
+    if (definition.queue !== plan.queue.name) {
+      if (delivery.routingKey === request.task) return this.forward(entry, request, definition.queue);
+      return this.reject(entry, new UnknownTaskError(request.task, `it is served by the queue '${definition.queue}', and this message was sent straight to '${plan.queue.name}'`));
+    }
     // Nobody waits for it any more: its caller gave up, and a redelivered one need not be counted.
     if (request.deadline !== undefined && Date.now() > request.deadline) return this.expire(entry, request);
     // Only a message that would run can be the one that crashed the last runtime.
@@ -223,6 +229,17 @@ export class QueueConsumer {
     if (handBacks === 1) this.deps.logger.warn({ taskId: request.id, task: request.task, queue: this.deps.plan.brokerQueue }, `${request.task} is not defined here; handing it back for a runtime that defines it (a rolling deploy?) for up to ${graceMs} ms`);
     const shortestTier = this.deps.delayTiersMs[0] as number;
     this.settleAfter(entry, await copyOutcome(this.deps.republisher.handBack(entry.delivery, request.task, since, handBacks, shortestTier)));
+  }
+
+  /**
+   * This runtime serves the task on another queue, and an old binding brought it here (the task
+   * moved between queues): the binding goes, and the message moves to the queue that serves the
+   * task now, straight to it, so that no binding can copy it again.
+   */
+  private async forward(entry: InFlight, request: TaskRequest, servingQueue: string): Promise<void> {
+    const publishedAt = positiveInteger(entry.delivery.properties.headers?.[HEADERS.publishedAt]);
+    this.deps.staleBindings.remove(this.deps.plan.queue.name, request.task, servingQueue, publishedAt);
+    this.settleAfter(entry, await copyOutcome(this.deps.republisher.forward(entry.delivery, servingQueue)));
   }
 
   /** Not run and not kept: acknowledged, counted and logged as `expired`. Its caller has already had its timeout. */

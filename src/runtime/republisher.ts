@@ -64,6 +64,11 @@ export class Republisher {
     return this.copy(delivery, this.names.delayExchange, task, headers);
   }
 
+  /** Straight to a work queue by the default exchange, as it is: for a task that moved there from the queue it came to. */
+  forward(delivery: Delivery, queue: string): Promise<PublishOutcome> {
+    return this.copy(delivery, '', this.names.workQueue(queue), { ...delivery.properties.headers });
+  }
+
   private copy(delivery: Delivery, exchange: string, routingKey: string, headers: Record<string, unknown>): Promise<PublishOutcome> {
     const properties = { ...delivery.properties, headers: bounded(headers), persistent: true, messageId: delivery.properties.messageId ?? `warren-${Date.now()}` };
     return this.transport.publish(exchange, routingKey, delivery.body, properties, { mandatory: true });

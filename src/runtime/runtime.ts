@@ -27,6 +27,7 @@ import { reportIoStalls, type IoStall } from './io-stall-reporter';
 import { QueueConsumer } from './queue-consumer';
 import { consumerTimeoutWarnings, planQueues, type QueuePlan } from './queue-plan';
 import { Republisher } from './republisher';
+import { StaleBindings } from './stale-bindings';
 import type { RuntimeSnapshot } from './runtime-snapshot';
 import type { TaskEvent, TaskStartedEvent } from './task-event';
 import { redactUrl } from '../transport/redact-url';
@@ -114,6 +115,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.control = new ControlResponder(transport, names, this.id, this.tracker, () => this.snapshot(), logger);
     this.pools = pools.cpu ? [pools.io, pools.cpu] : [pools.io];
     this.consumedQueues = [...plans.map((plan) => plan.brokerQueue), names.controlQueue(this.id)];
+    const staleBindings = new StaleBindings(transport, names, logger);
     this.consumers = plans.map(
       (plan) =>
         new QueueConsumer({
@@ -122,6 +124,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           registry,
           transport,
           republisher: new Republisher(transport, names, this.id),
+          staleBindings,
           maxPayloadBytes: config.maxPayloadBytes,
           maxRedeliveries: config.maxRedeliveries,
           unknownTaskGraceMs: config.unknownTaskGraceMs,

@@ -25,7 +25,12 @@ export interface Topology {
   readonly exchanges: readonly ExchangeDeclaration[];
   readonly queues: readonly QueueDeclaration[];
   readonly bindings: readonly BindingDeclaration[];
+  /** Bindings to remove once `bindings` are in place: ones another runtime may have left that no longer say where a task goes. */
+  readonly unbindings?: readonly BindingDeclaration[];
 }
+
+/** Past this many, start-up would spend seconds removing bindings that rarely exist; deliveries that meet one remove it then. */
+export const MAX_START_UNBINDINGS = 2_000;
 
 /**
  * The header that picks a retry message's delay tier on the delay exchange. It must not start
@@ -134,5 +139,24 @@ export function buildTopology(queues: readonly QueueDefinition[], names: Topolog
       bindings.push({ queue: work, exchange: names.tasksExchange, routingKey: task });
     }
   }
-  return { exchanges, queues: declarations, bindings };
+  return { exchanges, queues: declarations, bindings, unbindings: movedTaskUnbindings(queues, names) };
+}
+
+/**
+ * Pure: each task this runtime serves, unbound from every other queue it serves. A task moved
+ * between queues leaves its old binding on the broker, and an old binding copies every call to
+ * both queues: removed once the new one is in place, new calls reach only the new queue.
+ */
+export function movedTaskUnbindings(queues: readonly QueueDefinition[], names: TopologyNames): BindingDeclaration[] {
+  const pairs = queues.reduce((sum, queue) => sum + queue.tasks.length, 0) * Math.max(0, queues.length - 1);
+  if (pairs > MAX_START_UNBINDINGS) return [];
+  const sorted = [...queues].sort((a, b) => a.name.localeCompare(b.name));
+  const unbindings: BindingDeclaration[] = [];
+  for (const queue of sorted) {
+    for (const other of sorted) {
+      if (other === queue) continue;
+      for (const task of [...other.tasks].sort()) unbindings.push({ queue: names.workQueue(queue.name), exchange: names.tasksExchange, routingKey: task });
+    }
+  }
+  return unbindings;
 }

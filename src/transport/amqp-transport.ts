@@ -1,7 +1,7 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
 import type { Logger } from '../logging/logger';
 import { ExchangeNotFoundError, TopologyMismatchError, TransportError, UnencodableMessageError, describe } from '../errors';
-import type { Topology } from '../topology/topology';
+import type { BindingDeclaration, Topology } from '../topology/topology';
 import type { AckBatcher } from './ack-batcher';
 import { connectTarget, scrubSecrets, type BrokerCredentials } from './amqp-credentials';
 import { AmqpConsumer, type AmqpConsumerHost } from './amqp-consumer';
@@ -118,6 +118,20 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
     await declareOn(connection, topology);
     this.topologies.push(topology);
     for (const exchange of topology.exchanges) this.knownExchanges.add(exchange.name);
+  }
+
+  async unbind(binding: BindingDeclaration): Promise<void> {
+    const connection = await this.waitForConnection(Number.POSITIVE_INFINITY);
+    // On a throwaway channel, like a declaration: a queue deleted meanwhile closes that channel only.
+    const channel = await connection.createChannel();
+    channel.on('error', () => {});
+    try {
+      await channel.unbindQueue(binding.queue, binding.exchange, binding.routingKey, binding.arguments ?? {});
+    } catch (error) {
+      throw new TransportError(`Removing the binding of '${binding.routingKey}' to '${binding.queue}' failed: ${describe(error)}`, { cause: error });
+    } finally {
+      await channel.close().catch(() => {});
+    }
   }
 
   async publish(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties, options: PublishOptions = {}): Promise<PublishOutcome> {
@@ -341,6 +355,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
           exchanges: topology.exchanges,
           queues: topology.queues.filter((declared) => declared.name === queue),
           bindings: topology.bindings.filter((binding) => binding.queue === queue),
+          unbindings: topology.unbindings?.filter((binding) => binding.queue === queue) ?? [],
         });
       }
     },
@@ -530,6 +545,10 @@ async function declareOn(connection: ChannelModel, topology: Topology): Promise<
     for (const binding of topology.bindings) {
       entity = binding.queue;
       await channel.bindQueue(binding.queue, binding.exchange, binding.routingKey, binding.arguments ?? {});
+    }
+    for (const binding of topology.unbindings ?? []) {
+      entity = binding.queue;
+      await channel.unbindQueue(binding.queue, binding.exchange, binding.routingKey, binding.arguments ?? {});
     }
   } catch (error) {
     if ((error as { code?: number }).code === 406) {

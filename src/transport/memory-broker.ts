@@ -72,6 +72,14 @@ export class MemoryBroker {
     this.bindings.set(binding.exchange, list);
   }
 
+  /** Like RabbitMQ: removing a binding that is not there is not an error, but its queue and exchange must exist. */
+  unbind(binding: BindingDeclaration): void {
+    if (!this.queues.has(binding.queue)) throw new Error(`NOT_FOUND - no queue '${binding.queue}'`);
+    if (!this.exchanges.has(binding.exchange)) throw new Error(`NOT_FOUND - no exchange '${binding.exchange}'`);
+    const same = (b: BindingDeclaration) => b.queue === binding.queue && b.routingKey === binding.routingKey && JSON.stringify(b.arguments ?? {}) === JSON.stringify(binding.arguments ?? {});
+    this.bindings.set(binding.exchange, (this.bindings.get(binding.exchange) ?? []).filter((b) => !same(b)));
+  }
+
   hasExchange(name: string): boolean {
     return this.exchanges.has(name);
   }

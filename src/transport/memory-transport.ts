@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TransportError, UnroutableTaskError } from '../errors';
-import type { Topology } from '../topology/topology';
+import type { BindingDeclaration, Topology } from '../topology/topology';
 import { MEMORY_REPLY_PREFIX, memoryBrokerFor, type MemoryBroker, type MemoryConsumer, type StoredMessage } from './memory-broker';
 import type { Delivery, MessageProperties, PublishOptions, PublishOutcome, QueueInfo, Subscription, Transport } from './transport';
 
@@ -23,6 +23,12 @@ export class MemoryTransport implements Transport {
     for (const exchange of topology.exchanges) this.broker.declareExchange(exchange);
     for (const queue of topology.queues) this.broker.declareQueue(queue);
     for (const binding of topology.bindings) this.broker.bind(binding);
+    for (const binding of topology.unbindings ?? []) this.broker.unbind(binding);
+  }
+
+  async unbind(binding: BindingDeclaration): Promise<void> {
+    this.assertOpen();
+    this.broker.unbind(binding);
   }
 
   async publish(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties, options: PublishOptions = {}): Promise<PublishOutcome> {

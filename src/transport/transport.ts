@@ -1,4 +1,4 @@
-import type { Topology } from '../topology/topology';
+import type { BindingDeclaration, Topology } from '../topology/topology';
 
 /** The AMQP message properties Warren uses; the memory transport carries the same ones. */
 export interface MessageProperties {
@@ -51,6 +51,9 @@ export interface Transport {
 
   /** Declares exchanges, queues and bindings. Safe to repeat; conflicting arguments reject with TopologyMismatchError. */
   declare(topology: Topology): Promise<void>;
+
+  /** Removes a binding this transport did not declare (one left by another runtime). Removing one that is not there is not an error. */
+  unbind(binding: BindingDeclaration): Promise<void>;
 
   /**
    * Publishes and resolves once the broker has taken responsibility for the message

@@ -19,16 +19,16 @@ export function fixtureConfig(url: string, namespace: string, overrides: Partial
   return { ...config, broker: { ...config.broker, url, namespace }, ...overrides };
 }
 
-/** A pino logger whose lines tests can read and wait for. */
-export function captureLogger(level = 'warn'): { logger: Logger; lines: string[]; waitFor(pattern: RegExp): Promise<string> } {
+/** A pino logger whose lines tests can read and wait for (the `occurrence`th line that matches, the first by default). */
+export function captureLogger(level = 'warn'): { logger: Logger; lines: string[]; waitFor(pattern: RegExp, occurrence?: number): Promise<string> } {
   const lines: string[] = [];
-  const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
+  const waiters: Array<{ pattern: RegExp; remaining: number; resolve: (line: string) => void }> = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
       const line = chunk.toString();
       lines.push(line);
       for (const waiter of [...waiters]) {
-        if (waiter.pattern.test(line)) {
+        if (waiter.pattern.test(line) && --waiter.remaining === 0) {
           waiters.splice(waiters.indexOf(waiter), 1);
           waiter.resolve(line);
         }
@@ -39,10 +39,10 @@ export function captureLogger(level = 'warn'): { logger: Logger; lines: string[]
   return {
     logger: pino({ level }, stream),
     lines,
-    waitFor: (pattern) => {
-      const seen = lines.find((line) => pattern.test(line));
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve) => waiters.push({ pattern, resolve }));
+    waitFor: (pattern, occurrence = 1) => {
+      const seen = lines.filter((line) => pattern.test(line));
+      if (seen.length >= occurrence) return Promise.resolve(seen[occurrence - 1] as string);
+      return new Promise((resolve) => waiters.push({ pattern, remaining: occurrence - seen.length, resolve }));
     },
   };
 }

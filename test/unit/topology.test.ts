@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TopologyNames, buildTopology } from '../../src/topology/topology';
+import { MAX_START_UNBINDINGS, TopologyNames, buildTopology, movedTaskUnbindings } from '../../src/topology/topology';
 
 const names = new TopologyNames('acme');
 
@@ -39,4 +39,21 @@ test('the same definitions always give the same declarations, whatever their ord
   const a = buildTopology([{ name: 'b', pool: 'io', tasks: ['B.x'] }, { name: 'a', pool: 'io', tasks: ['A.y', 'A.x'] }], names, [2, 1]);
   const b = buildTopology([{ name: 'a', pool: 'io', tasks: ['A.x', 'A.y'] }, { name: 'b', pool: 'io', tasks: ['B.x'] }], names, [1, 2]);
   assert.deepEqual(a, b);
+});
+
+test('each task is unbound from the other queues the runtime serves, so a task moved between them leaves no binding behind', () => {
+  const topology = buildTopology([{ name: 'b', pool: 'io', tasks: ['B.x'] }, { name: 'a', pool: 'io', tasks: ['A.y', 'A.x'] }], names, [1]);
+  assert.deepEqual(topology.unbindings, [
+    { queue: 'acme.a', exchange: 'acme.tasks', routingKey: 'B.x' },
+    { queue: 'acme.b', exchange: 'acme.tasks', routingKey: 'A.x' },
+    { queue: 'acme.b', exchange: 'acme.tasks', routingKey: 'A.y' },
+  ]);
+  const onOneQueue = buildTopology([{ name: 'a', pool: 'io', tasks: ['A.x'] }], names, [1]);
+  assert.deepEqual(onOneQueue.unbindings, []);
+});
+
+test(`past ${MAX_START_UNBINDINGS} pairs none are removed at start: deliveries that meet a stale binding remove it then`, () => {
+  const queues = Array.from({ length: 50 }, (_, n) => ({ name: `q${n}`, pool: 'io' as const, tasks: [`T${n}.a`] }));
+  assert.deepEqual(movedTaskUnbindings(queues.slice(0, 40), names).length, 40 * 39);
+  assert.deepEqual(movedTaskUnbindings(queues, names), []);
 });

@@ -66,10 +66,10 @@ export class Republisher {
 
   /** Straight to a work queue by the default exchange, as it is: for a task that moved there from the queue it came to. */
   forward(delivery: Delivery, queue: string): Promise<PublishOutcome> {
-    return this.copy(delivery, '', this.names.workQueue(queue), { ...delivery.properties.headers });
+    return this.copy(delivery, '', this.names.workQueue(queue), delivery.properties.headers ?? {});
   }
 
-  private copy(delivery: Delivery, exchange: string, routingKey: string, headers: Record<string, unknown>): Promise<PublishOutcome> {
+  private copy(delivery: Delivery, exchange: string, routingKey: string, headers: Readonly<Record<string, unknown>>): Promise<PublishOutcome> {
     const properties = { ...delivery.properties, headers: bounded(headers), persistent: true, messageId: delivery.properties.messageId ?? `warren-${Date.now()}` };
     return this.transport.publish(exchange, routingKey, delivery.body, properties, { mandatory: true });
   }
@@ -79,7 +79,7 @@ export class Republisher {
 const MAX_HEADER_CHARS = 2_000;
 const MAX_STACK_CHARS = 8_000;
 
-function bounded(headers: Record<string, unknown>): Record<string, unknown> {
+function bounded(headers: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(headers)) {
     const limit = key === HEADERS.deadStack ? MAX_STACK_CHARS : MAX_HEADER_CHARS;

@@ -122,16 +122,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
 
   async unbind(binding: BindingDeclaration): Promise<void> {
     const connection = await this.waitForConnection(Number.POSITIVE_INFINITY);
-    // On a throwaway channel, like a declaration: a queue deleted meanwhile closes that channel only.
-    const channel = await connection.createChannel();
-    channel.on('error', () => {});
-    try {
-      await channel.unbindQueue(binding.queue, binding.exchange, binding.routingKey, binding.arguments ?? {});
-    } catch (error) {
-      throw new TransportError(`Removing the binding of '${binding.routingKey}' to '${binding.queue}' failed: ${describe(error)}`, { cause: error });
-    } finally {
-      await channel.close().catch(() => {});
-    }
+    await declareOn(connection, { exchanges: [], queues: [], bindings: [], unbindings: [binding] });
   }
 
   async publish(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties, options: PublishOptions = {}): Promise<PublishOutcome> {

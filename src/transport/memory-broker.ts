@@ -67,8 +67,7 @@ export class MemoryBroker {
     if (!this.queues.has(binding.queue)) throw new Error(`NOT_FOUND - no queue '${binding.queue}'`);
     if (!this.exchanges.has(binding.exchange)) throw new Error(`NOT_FOUND - no exchange '${binding.exchange}'`);
     const list = this.bindings.get(binding.exchange) ?? [];
-    const same = (b: BindingDeclaration) => b.queue === binding.queue && b.routingKey === binding.routingKey && JSON.stringify(b.arguments ?? {}) === JSON.stringify(binding.arguments ?? {});
-    if (!list.some(same)) list.push(binding);
+    if (!list.some((b) => sameBinding(b, binding))) list.push(binding);
     this.bindings.set(binding.exchange, list);
   }
 
@@ -76,8 +75,7 @@ export class MemoryBroker {
   unbind(binding: BindingDeclaration): void {
     if (!this.queues.has(binding.queue)) throw new Error(`NOT_FOUND - no queue '${binding.queue}'`);
     if (!this.exchanges.has(binding.exchange)) throw new Error(`NOT_FOUND - no exchange '${binding.exchange}'`);
-    const same = (b: BindingDeclaration) => b.queue === binding.queue && b.routingKey === binding.routingKey && JSON.stringify(b.arguments ?? {}) === JSON.stringify(binding.arguments ?? {});
-    this.bindings.set(binding.exchange, (this.bindings.get(binding.exchange) ?? []).filter((b) => !same(b)));
+    this.bindings.set(binding.exchange, (this.bindings.get(binding.exchange) ?? []).filter((b) => !sameBinding(b, binding)));
   }
 
   hasExchange(name: string): boolean {
@@ -245,6 +243,10 @@ export class MemoryBroker {
 function indexOf<T>(items: Denque<T>, item: T): number {
   for (let i = 0; i < items.length; i++) if (items.peekAt(i) === item) return i;
   return -1;
+}
+
+function sameBinding(a: BindingDeclaration, b: BindingDeclaration): boolean {
+  return a.queue === b.queue && a.routingKey === b.routingKey && JSON.stringify(a.arguments ?? {}) === JSON.stringify(b.arguments ?? {});
 }
 
 /** Routing as RabbitMQ does it for the exchange types Warren declares. */

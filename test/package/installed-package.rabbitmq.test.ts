@@ -131,7 +131,8 @@ describe('Warren installed from its tarball into a project outside the repositor
     const runtime = new Watched(spawn(warren(), ['start'], { cwd: project, env: env(), stdio: ['ignore', 'pipe', 'pipe'] }));
     try {
       await runtime.waitFor(/"msg":"runtime started"/);
-      for (const queue of ['hashes', 'greetings', 'canary-cpu', 'canary-io']) assert.match(runtime.stdout, new RegExp(`${namespace}\\.${queue}\\s`), `${queue} is served`);
+      // The banner is written after the start is logged, so it may arrive in a later chunk.
+      for (const queue of ['hashes', 'greetings', 'canary-cpu', 'canary-io']) await runtime.waitFor(new RegExp(`^\\s+${namespace}\\.${queue}\\s+(cpu|io)\\s`, 'm'));
 
       const app = await run(warren(), ['run', 'app.ts'], { cwd: project, env: env() });
       assert.equal(app.code, 0, app.stdout + app.stderr);

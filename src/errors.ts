@@ -85,6 +85,9 @@ export class NamespaceNotDeclaredError extends UnroutableTaskError {
   }
 }
 
+/** A call's options cannot be honoured (a delay that is negative, not a number, or too far ahead): nothing was published. */
+export class InvalidCallOptionsError extends WarrenError {}
+
 /** The caller stopped waiting for a reply. The task itself may still run. */
 export class RpcTimeoutError extends WarrenError {
   constructor(

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   const prefetchOf = (pool: QueueKind): number => runtime.plans.find((plan) => plan.pool === pool)?.prefetch ?? 0;
-  const topology = buildTopology(runtime.registry.queues(), new TopologyNames(namespace), config.broker.delayTiersMs);
+  const topology = buildTopology(runtime.registry.queues(), new TopologyNames(namespace));
   control.ready({
     system: 'warren',
     pid: process.pid,

@@ -1,6 +1,7 @@
 import { HEADERS } from '../protocol/headers';
 import { positiveInteger } from '../protocol/task-request';
-import { DELAY_TIER_HEADER, type TopologyNames } from '../topology/topology';
+import { DELAY_DIGIT_HEADERS } from '../topology/delay-cascade';
+import type { TopologyNames } from '../topology/topology';
 import type { Delivery, Transport } from '../transport/transport';
 import { WarrenError } from '../errors';
 
@@ -41,7 +42,8 @@ const HISTORY_HEADERS = [
   HEADERS.firstFailureAt,
   HEADERS.lastError,
   HEADERS.redeliveries,
-  DELAY_TIER_HEADER,
+  HEADERS.dueAt,
+  ...DELAY_DIGIT_HEADERS,
   'x-death',
   'x-first-death-exchange',
   'x-first-death-queue',

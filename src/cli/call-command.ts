@@ -1,8 +1,8 @@
-import { RemoteTaskError, RpcTimeoutError, UnroutableTaskError } from '../errors';
+import { InvalidCallOptionsError, RemoteTaskError, RpcTimeoutError, UnroutableTaskError } from '../errors';
 import { CliError, EXIT, loadBrokerConfig, openClient, printJson, type CommonOptions } from './cli-support';
 
 /** `warren call <task> [args]`: runs a task and prints its result as JSON. */
-export async function callCommand(task: string, argsJson: string | undefined, options: CommonOptions & { timeout?: number }): Promise<void> {
+export async function callCommand(task: string, argsJson: string | undefined, options: CommonOptions & { timeout?: number; delay?: number }): Promise<void> {
   let args: unknown;
   try {
     args = argsJson === undefined ? [] : JSON.parse(argsJson);
@@ -12,7 +12,7 @@ export async function callCommand(task: string, argsJson: string | undefined, op
   const list = Array.isArray(args) ? args : [args]; // a single non-array value is the one argument
   const client = await openClient(loadBrokerConfig(options, 'call'));
   try {
-    printJson(await client.call(task, list, { timeoutMs: options.timeout }));
+    printJson(await client.call(task, list, { timeoutMs: options.timeout, delayMs: options.delay }));
   } catch (error) {
     if (error instanceof RemoteTaskError) {
       process.stderr.write(`${task} failed with ${error.remoteName}: ${error.remoteMessage}\n${error.remoteStack ?? ''}\n`);
@@ -20,6 +20,7 @@ export async function callCommand(task: string, argsJson: string | undefined, op
       return;
     }
     if (error instanceof UnroutableTaskError || error instanceof RpcTimeoutError) throw new CliError(error.message, EXIT.unavailable);
+    if (error instanceof InvalidCallOptionsError) throw new CliError(error.message, EXIT.usage);
     throw error;
   } finally {
     await client.close();

@@ -5,6 +5,7 @@ registerTypeScript();
 
 import { Command, Option } from 'commander';
 import { ConfigError, TransportError, WarrenError, describe } from '../errors';
+import { parseDuration } from '../format/duration';
 import { callCommand } from './call-command';
 import { CliError, EXIT } from './cli-support';
 import { devCommand } from './dev-command';
@@ -43,6 +44,7 @@ Examples:
   WARREN_BROKER_URL=amqp://guest:guest@127.0.0.1:5672 warren start   serve ./runtime.config.ts on RabbitMQ
   warren run app.ts                              run a TypeScript app script (as node -r warren/register app.ts)
   warren call Images.checksum '["aGVsbG8=", 3]'  run a task and print its result
+  warren call Crawler.fetchTitle '"https://example.com"' --delay 90s   run it in 90 s
   warren dlq list images                         read the dead letters of a queue
   WARREN_BROKER_URL=amqp://guest:guest@127.0.0.1:5672 warren queues --json`,
   );
@@ -91,12 +93,13 @@ program
   .command('call <task> [args]')
   .description('run a task and print its result as JSON; args is a JSON array (or one JSON value)')
   .addOption(configOption())
-  .option('--timeout <ms>', 'how long to wait for the result', parseMs)
+  .option('--timeout <ms>', 'how long to wait for the result (counted from the due time with --delay)', parseMs)
+  .option('--delay <duration>', 'start the task this long from now: 90s, 500ms, 5m, 2h, 30d (at most a year)', parseDelay)
   .action(callCommand);
 
 program
   .command('status <task-id>')
-  .description('where a task is: queued, running, retrying, succeeded, failed, dead-lettered or unknown')
+  .description('where a task is: queued, scheduled, running, retrying, succeeded, failed, dead-lettered or unknown')
   .addOption(configOption())
   .addOption(jsonOption())
   .option('--timeout <ms>', 'how long to wait for runtimes to answer', parseMs)
@@ -150,6 +153,12 @@ function exitCodeOf(error: unknown): number {
 function parseMs(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0) throw new CliError(`expected a whole number of milliseconds, got '${value}'`, EXIT.usage);
+  return parsed;
+}
+
+function parseDelay(value: string): number {
+  const parsed = parseDuration(value);
+  if (parsed === undefined) throw new CliError(`expected a duration such as 90s, 500ms, 5m, 2h or 30d, got '${value}'`, EXIT.usage);
   return parsed;
 }
 

@@ -8,7 +8,7 @@ export async function statusCommand(taskId: string, options: CommonOptions & { t
     if (options.json) printJson(status);
     else {
       const where = status.runtime ? ` on ${status.runtime}` : '';
-      const next = status.nextAttemptAt ? `, next attempt at ${status.nextAttemptAt}` : '';
+      const next = status.nextAttemptAt ? (status.state === 'scheduled' ? `, due at ${status.nextAttemptAt}` : `, next attempt at ${status.nextAttemptAt}`) : '';
       const why = status.error ? `: ${status.error.name}: ${status.error.message}` : '';
       print(`${taskId} ${status.state}${status.task ? ` (${status.task}` : ''}${status.attempt ? `, attempt ${status.attempt}` : ''}${status.task ? ')' : ''}${where}${next}${why}`);
     }

@@ -8,8 +8,16 @@ export interface CallOptions {
    * A task not started this long after the call is not run (counted as `expired`). An awaited
    * call always carries its `timeoutMs` as one, since nobody waits for it afterwards; `enqueue`
    * carries one only when given. Compared with the runtime's clock: keep hosts' clocks in sync.
+   * For a delayed call it counts from the due time, as `timeoutMs` does.
    */
   readonly expiresInMs?: number;
+  /**
+   * Start the task this long after the call (a countdown), at most a year. It waits in the
+   * broker, not in any process: it survives restarts of the caller, the runtimes and the broker.
+   */
+  readonly delayMs?: number;
+  /** Start the task at this time (an ETA; a time past means now). Not with `delayMs`. */
+  readonly at?: Date | number;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -10,6 +10,7 @@ import type { MessageProperties, Transport } from '../transport/transport';
 import { validateWith, type StandardSchemaV1 } from '../validation/standard-schema';
 import { outgoingTraceHeaders } from '../tracing/trace-propagation';
 import { RecentMap } from '../util/recent-map';
+import { dueTimeOf } from './due-time';
 import { PendingCalls } from './pending-calls';
 import type { CallOptions, RemoteTask, TaskProxy } from './task-proxy';
 import type { ControlReply, ControlRequest } from '../protocol/control-message';
@@ -82,26 +83,30 @@ export class WarrenClient {
   /** Runs a task by name and resolves with its result (rejects with RemoteTaskError if it threw). */
   async call(task: string, args: readonly unknown[], options: CallOptions = {}, argsSchema?: StandardSchemaV1): Promise<unknown> {
     this.assertOpen();
+    const now = Date.now();
+    const dueAt = dueTimeOf(task, options, now);
     const taskId = randomUUID();
     const timeoutMs = options.timeoutMs ?? this.options.rpcTimeoutMs;
-    // Armed first: the timeout counts from the call, whatever the time goes to (checking the
-    // arguments, opening the reply queue, waiting for the connection).
-    const reply = this.pending.add(taskId, task, timeoutMs);
-    const deadline = Date.now() + Math.min(timeoutMs, options.expiresInMs ?? Infinity);
+    // Armed first: the timeout counts from the call (or from its due time, for a delayed one),
+    // whatever the time goes to (checking the arguments, opening the reply queue, waiting for the connection).
+    const startsAt = dueAt ?? now;
+    const reply = this.pending.add(taskId, task, startsAt - now + timeoutMs);
+    const deadline = startsAt + Math.min(timeoutMs, options.expiresInMs ?? Infinity);
     // The call is answered by its reply, which can beat the publisher confirm: a reply proves the
     // broker routed the task, so waiting on for the confirm would only add latency. A publish that
     // fails (unroutable, nacked, connection lost) before any reply fails the call.
-    this.send(task, taskId, args, options, deadline, argsSchema).catch((error: unknown) => this.pending.fail(taskId, error as Error));
+    this.send(task, taskId, args, options, { deadline, dueAt }, argsSchema).catch((error: unknown) => this.pending.fail(taskId, error as Error));
     return reply;
   }
 
   /** Publishes a task without waiting for its result; resolves with its id once the broker has it. */
   async enqueue(task: string, args: readonly unknown[], options: CallOptions = {}, argsSchema?: StandardSchemaV1): Promise<string> {
     this.assertOpen();
+    const dueAt = dueTimeOf(task, options);
     if (argsSchema) args = await checkArgs(task, args, argsSchema);
     const taskId = randomUUID();
-    const deadline = options.expiresInMs === undefined ? undefined : Date.now() + options.expiresInMs;
-    await this.publish(task, taskId, args, undefined, options, deadline);
+    const deadline = options.expiresInMs === undefined ? undefined : (dueAt ?? Date.now()) + options.expiresInMs;
+    await this.publish(task, taskId, args, undefined, options, { deadline, dueAt });
     return taskId;
   }
 
@@ -147,19 +152,24 @@ export class WarrenClient {
     return Object.assign(bind({}), { with: bind }) as RemoteTask<(...args: unknown[]) => unknown>;
   }
 
-  private async send(task: string, taskId: string, args: readonly unknown[], options: CallOptions, deadline: number, argsSchema: StandardSchemaV1 | undefined): Promise<void> {
+  private async send(task: string, taskId: string, args: readonly unknown[], options: CallOptions, times: Times, argsSchema: StandardSchemaV1 | undefined): Promise<void> {
     if (argsSchema) args = await checkArgs(task, args, argsSchema);
     const replyTo = await this.openReplies();
     // The caller gave up while the reply queue opened: published now, the task would run for nobody.
     if (!this.pending.has(taskId)) return;
-    await this.publish(task, taskId, args, replyTo, options, deadline);
+    await this.publish(task, taskId, args, replyTo, options, times);
     this.pending.markPublished(taskId);
   }
 
-  private async publish(task: string, taskId: string, args: readonly unknown[], replyTo: string | undefined, options: CallOptions, deadline: number | undefined): Promise<void> {
+  /**
+   * To the tasks exchange, delayed or not: a delayed task reaches its queue now (so an unroutable
+   * one fails the call at once), and the runtime that takes it puts it in the delay cascade.
+   */
+  private async publish(task: string, taskId: string, args: readonly unknown[], replyTo: string | undefined, options: CallOptions, times: Times): Promise<void> {
     const { transport, names, maxPayloadBytes } = this.options;
     const trace = outgoingTraceHeaders();
-    const { body, properties } = encodeTaskRequest({ id: taskId, task, args, attempt: 1, replyTo, deadline, maxAttempts: options.maxAttempts, trace }, maxPayloadBytes);
+    const { deadline, dueAt } = times;
+    const { body, properties } = encodeTaskRequest({ id: taskId, task, args, attempt: 1, replyTo, deadline, dueAt, maxAttempts: options.maxAttempts, trace }, maxPayloadBytes);
     let outcome;
     try {
       outcome = await transport.publish(names.tasksExchange, task, body, properties, { mandatory: true });
@@ -234,6 +244,12 @@ export class WarrenClient {
   private assertOpen(): void {
     if (this.closed) throw new ClientClosedError('The client is closed');
   }
+}
+
+/** When a published task may start, and after when it must not (epoch ms). */
+interface Times {
+  readonly deadline: number | undefined;
+  readonly dueAt: number | undefined;
 }
 
 async function checkArgs(task: string, args: readonly unknown[], schema: StandardSchemaV1): Promise<readonly unknown[]> {

@@ -15,11 +15,6 @@ export interface WarrenConfig {
     namespace?: string | undefined;
     /** AMQP heartbeat in seconds. Default 30. */
     heartbeatSeconds?: number | undefined;
-    /**
-     * Retry delays are served by one TTL queue per tier; a delay is rounded down to a tier.
-     * Default: 1 s, 2 s, 5 s, 10 s, 30 s, 1 min, 2 min, 5 min, 10 min, 30 min, 1 h.
-     */
-    delayTiersMs?: number[] | undefined;
     /** While the connection is being recovered, how long a publish waits before it fails. Default 10 000 ms. */
     publishTimeoutMs?: number | undefined;
     /**
@@ -82,11 +77,16 @@ export interface WarrenConfig {
   maxRedeliveries?: number | undefined;
   /**
    * How long a task that reaches a queue through its binding, but that this runtime does not
-   * define, is handed back (through the shortest delay tier) for a runtime that does: during a
+   * define, is handed back (every `requeueDelayMs`) for a runtime that does: during a
    * rolling deploy, old and new runtimes share queues. Past it the task is dead-lettered as
    * `UnknownTaskError`. Default 300 000 (5 min); 0 dead-letters at once.
    */
   unknownTaskGraceMs?: number | undefined;
+  /**
+   * How long a message that goes back to its queue waits in the delay cascade first: one handed
+   * back for a runtime that defines its task, or one counted after it was redelivered. Default 1 000 ms.
+   */
+  requeueDelayMs?: number | undefined;
   /** The runtime's HTTP server (metrics, health, dashboard). Off unless a port is set. */
   http?: {
     /** 0 picks a free port. */

@@ -5,7 +5,6 @@ import type { WarrenConfig } from './define-config';
 import type { ResolvedConfig } from './resolved-config';
 
 const positiveInt = z.number().int().positive();
-const DEFAULT_DELAY_TIERS_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const brokerUrl = z
@@ -22,7 +21,6 @@ const configSchema = z.strictObject({
         .regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits, _ . : or -')
         .optional(),
       heartbeatSeconds: z.number().int().nonnegative().optional(),
-      delayTiersMs: z.array(positiveInt).min(1).optional(),
       publishTimeoutMs: positiveInt.optional(),
       consumerTimeoutMs: positiveInt.optional(),
       username: z.string().min(1).optional(),
@@ -46,6 +44,7 @@ const configSchema = z.strictObject({
     .optional(),
   maxRedeliveries: positiveInt.optional(),
   unknownTaskGraceMs: z.number().int().min(0).optional(),
+  requeueDelayMs: positiveInt.optional(),
   http: z
     .strictObject({
       port: z.number().int().min(0).max(65_535),
@@ -107,7 +106,6 @@ export function resolveConfig(
       url,
       namespace: namespace(env.WARREN_NAMESPACE) ?? config.broker?.namespace ?? 'warren',
       heartbeatSeconds: config.broker?.heartbeatSeconds ?? 30,
-      delayTiersMs: [...(config.broker?.delayTiersMs ?? DEFAULT_DELAY_TIERS_MS)].sort((a, b) => a - b),
       publishTimeoutMs: config.broker?.publishTimeoutMs ?? 10_000,
       consumerTimeoutMs: config.broker?.consumerTimeoutMs ?? 1_800_000,
       username: nonEmpty(env.WARREN_BROKER_USERNAME) ?? config.broker?.username,
@@ -121,6 +119,7 @@ export function resolveConfig(
     },
     maxRedeliveries: config.maxRedeliveries ?? 5,
     unknownTaskGraceMs: config.unknownTaskGraceMs ?? 300_000,
+    requeueDelayMs: config.requeueDelayMs ?? 1_000,
     http: config.http && { port: config.http.port, host: config.http.host ?? '127.0.0.1', token: config.http.token },
     jobs: typeof config.jobs === 'string' ? [config.jobs] : config.jobs,
     pools: {

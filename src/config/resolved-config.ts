@@ -7,7 +7,6 @@ export interface ResolvedConfig {
     readonly url: string | undefined;
     readonly namespace: string;
     readonly heartbeatSeconds: number;
-    readonly delayTiersMs: readonly number[];
     readonly publishTimeoutMs: number;
     /** The broker's delivery acknowledgement timeout, as the config says it is. */
     readonly consumerTimeoutMs: number;
@@ -18,6 +17,7 @@ export interface ResolvedConfig {
   readonly defaults: RunDefaults;
   readonly maxRedeliveries: number;
   readonly unknownTaskGraceMs: number;
+  readonly requeueDelayMs: number;
   readonly http: { readonly port: number; readonly host: string; readonly token: string | undefined } | undefined;
   readonly jobs: readonly string[];
   readonly pools: {

@@ -27,6 +27,7 @@ export interface SecondSummary {
   readonly failed: number;
   readonly rejected: number;
   readonly expired: number;
+  readonly scheduled: number;
   /** Run-time percentiles of the tasks that finished in this second; absent when none did. */
   readonly p50Ms?: number;
   readonly p95Ms?: number;
@@ -73,7 +74,7 @@ export class TaskHistory {
     }
     bucket.byQueue.set(event.queue, (bucket.byQueue.get(event.queue) ?? 0) + 1);
     pushCapped(this.recentTasks, recorded, this.keepEvents);
-    if (event.outcome !== 'succeeded') pushCapped(this.recentFailures, recorded, this.keepEvents);
+    if (event.outcome !== 'succeeded' && event.outcome !== 'scheduled') pushCapped(this.recentFailures, recorded, this.keepEvents);
     return recorded;
   }
 
@@ -85,7 +86,7 @@ export class TaskHistory {
 
   summary(t: number): SecondSummary {
     const bucket = this.buckets.get(t);
-    if (!bucket || bucket.seen === 0) return { t, succeeded: 0, retried: 0, failed: 0, rejected: 0, expired: 0 };
+    if (!bucket || bucket.seen === 0) return { t, succeeded: 0, retried: 0, failed: 0, rejected: 0, expired: 0, scheduled: 0 };
     const sorted = [...bucket.sample].sort((a, b) => a - b);
     return { t, ...bucket.counts, p50Ms: percentile(sorted, 0.5), p95Ms: percentile(sorted, 0.95), maxMs: bucket.maxMs };
   }
@@ -111,7 +112,7 @@ export class TaskHistory {
   private bucket(t: number): Bucket {
     let bucket = this.buckets.get(t);
     if (!bucket) {
-      bucket = { t, counts: { succeeded: 0, retried: 0, failed: 0, rejected: 0, expired: 0 }, sample: [], seen: 0, maxMs: 0, byQueue: new Map() };
+      bucket = { t, counts: { succeeded: 0, retried: 0, failed: 0, rejected: 0, expired: 0, scheduled: 0 }, sample: [], seen: 0, maxMs: 0, byQueue: new Map() };
       this.buckets.set(t, bucket);
       for (const old of this.buckets.keys()) if (old <= t - this.keepSeconds) this.buckets.delete(old);
     }

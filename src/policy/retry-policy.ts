@@ -71,14 +71,3 @@ export function backoffDelayMs(nextAttempt: number, policy: ResolvedRetryPolicy,
   const spread = base * policy.jitter;
   return Math.max(0, Math.round(base - spread + random() * 2 * spread));
 }
-
-/**
- * The delay tier that serves a delay: the longest tier not over it (or the shortest tier).
- * Each tier is one TTL queue, so messages in it expire in the order they entered.
- */
-export function pickDelayTier(delayMs: number, tiersMs: readonly number[]): number {
-  const sorted = [...tiersMs].sort((a, b) => a - b);
-  let chosen = sorted[0] as number;
-  for (const tier of sorted) if (tier <= delayMs) chosen = tier;
-  return chosen;
-}

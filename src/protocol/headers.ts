@@ -7,6 +7,8 @@ export const HEADERS = {
   attempt: 'x-warren-attempt',
   /** Epoch ms after which the caller no longer waits for the reply. */
   deadline: 'x-warren-deadline',
+  /** Epoch ms before which the task must not start (a countdown, an ETA, a retry's backoff). */
+  dueAt: 'x-warren-due-at',
   /** Epoch ms when the caller published the task: queue wait time is measured from it. */
   publishedAt: 'x-warren-published-at',
   /** Per-call override of the retry policy's attempts. */

@@ -12,6 +12,8 @@ export interface TaskRequest {
   readonly replyTo?: string;
   /** Epoch ms after which the task must not start: nobody waits for its reply. */
   readonly deadline?: number;
+  /** Epoch ms before which the task must not start: until then it waits in the delay cascade. */
+  readonly dueAt?: number;
   /** Runs in all for this call; the runtime bounds it by the task's own policy. */
   readonly maxAttempts?: number;
   /** W3C trace context of the call (`traceparent`, and `tracestate` when there is one). */
@@ -50,6 +52,7 @@ export function encodeTaskRequest(request: TaskRequest, maxPayloadBytes: number)
   if (request.attempt !== 1) headers[HEADERS.attempt] = request.attempt;
   headers[HEADERS.publishedAt] = now;
   if (request.deadline !== undefined) headers[HEADERS.deadline] = request.deadline;
+  if (request.dueAt !== undefined) headers[HEADERS.dueAt] = request.dueAt;
   if (request.maxAttempts !== undefined) headers[HEADERS.maxAttempts] = request.maxAttempts;
   if (request.trace) Object.assign(headers, request.trace);
   return {
@@ -120,6 +123,7 @@ export function decodeTaskRequest(body: Buffer, properties: MessageProperties, m
     attempt: positiveInteger(headers[HEADERS.attempt]) ?? 1,
     replyTo: properties.replyTo,
     deadline: epochMs(headers[HEADERS.deadline]),
+    dueAt: epochMs(headers[HEADERS.dueAt]),
     maxAttempts: positiveInteger(headers[HEADERS.maxAttempts]),
     trace: typeof traceparent === 'string' ? { traceparent } : undefined,
   };

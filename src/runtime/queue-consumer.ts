@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { InvalidArgumentsError, RedeliveryLimitError, TaskExpiredError, UnencodableMessageError, UnknownTaskError, describe } from '../errors';
-import { backoffDelayMs, pickDelayTier } from '../policy/retry-policy';
+import { UnencodableMessageError, UnknownTaskError, describe } from '../errors';
+import { decideAfterRun } from '../policy/after-run';
 import { HEADERS } from '../protocol/headers';
 import { serializeError, type SerializedError } from '../protocol/serialized-error';
 import { encodeTaskReply, type TaskOutcome } from '../protocol/task-reply';
@@ -11,9 +11,9 @@ import type { TaskDefinition } from '../registry/task-definition';
 import type { TaskRegistry } from '../registry/task-registry';
 import type { Delivery, PublishOutcome, Subscription, Transport } from '../transport/transport';
 import { traceparentForTask } from '../tracing/traceparent';
-import { validateWith } from '../validation/standard-schema';
 import type { QueuePlan } from './queue-plan';
 import type { Republisher } from './republisher';
+import type { Admitted, DeliveryStage, StageActions } from './stages/stage';
 import type { StaleBindings } from './stale-bindings';
 import type { TaskEvent, TaskStartedEvent } from './task-event';
 import type { RunningTask } from './task-tracker';
@@ -28,7 +28,10 @@ export interface QueueConsumerDeps {
   readonly maxPayloadBytes: number;
   readonly maxRedeliveries: number;
   readonly unknownTaskGraceMs: number;
-  readonly delayTiersMs: readonly number[];
+  /** How long a message handed back for another runtime waits before it is delivered again. */
+  readonly requeueDelayMs: number;
+  /** What a delivery passes between decoding and its run (see stages/delivery-stages.ts). */
+  readonly stages: readonly DeliveryStage[];
   readonly logger: Logger;
   /** Whether anyone listens for `started`: most of the time nobody does, and the event is not even built. */
   readonly wantsStarted: () => boolean;
@@ -41,18 +44,26 @@ interface InFlight {
   /** performance.now() at receipt. */
   readonly started: number;
   settled: boolean;
-  /** Set once the request is decoded and about to run: what `client.status` reports as running. */
+  /** Set once the request is decoded and its task found here. */
   request: TaskRequest | undefined;
+  definition: TaskDefinition | undefined;
+  args: readonly unknown[];
+  /** Set as it is handed to its pool: what `client.status` reports as running. */
+  running: boolean;
   /** The run's trace context, once decoded: its header, or derived from the task id. */
   traceparent: string | undefined;
 }
 
+/** A delivery in flight that the stages see: decoded, for a task of this queue. */
+type AdmittedInFlight = InFlight & Admitted;
+
 /**
- * Serves one queue. For each delivery: decode, count it if it was redelivered (a crash loop ends in
- * the DLQ), dispatch by task name to the queue's pool, then reply and acknowledge, schedule a
- * retry, or dead-letter with the reason. The original is acknowledged only once what replaces it is safe.
+ * Serves one queue. For each delivery: decode, find the task it is for, pass it through the
+ * delivery stages (expiry, delay, redelivery count, arguments), dispatch it to the queue's pool,
+ * then act on the policy's decision: reply and acknowledge, retry later, or dead-letter with the
+ * reason. The original is acknowledged only once what replaces it is safe.
  */
-export class QueueConsumer {
+export class QueueConsumer implements StageActions<AdmittedInFlight> {
   private subscription: Subscription | undefined;
   private readonly inFlight = new Set<InFlight>();
   private idleWaiters: Array<() => void> = [];
@@ -83,7 +94,7 @@ export class QueueConsumer {
   /** The task with this id, if it is running here now. */
   findRunning(taskId: string): RunningTask | undefined {
     for (const entry of this.inFlight) {
-      if (entry.request?.id === taskId) return { task: entry.request.task, attempt: entry.request.attempt, startedAt: Date.now() - (performance.now() - entry.started) };
+      if (entry.running && entry.request?.id === taskId) return { task: entry.request.task, attempt: entry.request.attempt, startedAt: Date.now() - (performance.now() - entry.started) };
     }
     return undefined;
   }
@@ -100,7 +111,7 @@ export class QueueConsumer {
   }
 
   private async handle(delivery: Delivery): Promise<void> {
-    const entry: InFlight = { delivery, started: performance.now(), settled: false, request: undefined, traceparent: undefined };
+    const entry: InFlight = { delivery, started: performance.now(), settled: false, request: undefined, definition: undefined, args: [], running: false, traceparent: undefined };
     this.inFlight.add(entry);
     try {
       await this.process(entry);
@@ -130,42 +141,35 @@ export class QueueConsumer {
       if (delivery.routingKey === request.task) return this.forward(entry, request, definition.queue);
       return this.reject(entry, new UnknownTaskError(request.task, `it is served by the queue '${definition.queue}', and this message was sent straight to '${plan.queue.name}'`));
     }
-    // Nobody waits for it any more: its caller gave up, and a redelivered one need not be counted.
-    if (request.deadline !== undefined && Date.now() > request.deadline) return this.expire(entry, request);
-    // Only a message that would run can be the one that crashed the last runtime.
-    if (delivery.redelivered) return this.countRedelivery(entry, request);
-
-    let args = request.args;
-    if (definition.argsSchema) {
-      const checked = await validateWith(definition.argsSchema, args);
-      if (!checked.ok) return this.reject(entry, new InvalidArgumentsError(request.task, checked.problems));
-      args = checked.value as unknown[];
-    }
 
     entry.request = request;
+    entry.definition = definition;
+    entry.args = request.args;
+    const admitted = entry as AdmittedInFlight;
+    for (const stage of this.deps.stages) if (!(await stage.admit<AdmittedInFlight>(admitted, this))) return;
+
+    entry.running = true;
     entry.traceparent = request.trace?.traceparent ?? traceparentForTask(request.id);
     if (this.deps.wantsStarted()) this.deps.onStarted({ taskId: request.id, task: request.task, queue: plan.queue.name, pool: plan.pool, attempt: request.attempt, at: Date.now() });
-    const result = await this.deps.pool.run({ taskId: request.id, attempt: request.attempt, definition, args, traceparent: entry.traceparent });
+    const result = await this.deps.pool.run({ taskId: request.id, attempt: request.attempt, definition, args: admitted.args, traceparent: entry.traceparent });
     if (entry.settled) return; // requeued by a shutdown that could not wait any longer
-    if (result.outcome.ok) return this.succeed(entry, request, result);
-    return this.fail(entry, request, definition, result);
+    return this.settleRun(entry, request, definition, result);
   }
 
-  private async succeed(entry: InFlight, request: TaskRequest, result: RunResult): Promise<void> {
-    if (request.replyTo) await this.reply(request.replyTo, request.id, result.outcome, entry.delivery);
-    this.settle(entry, 'ack');
-    this.report(entry, request, 'succeeded', result.threadId);
-  }
-
-  private async fail(entry: InFlight, request: TaskRequest, definition: TaskDefinition, result: RunResult): Promise<void> {
+  /** Acts on the policy's decision after a run. */
+  private async settleRun(entry: InFlight, request: TaskRequest, definition: TaskDefinition, result: RunResult): Promise<void> {
+    const decision = decideAfterRun({ ok: result.outcome.ok, retryable: result.retryable, attempt: request.attempt, requestedMaxAttempts: request.maxAttempts }, definition.retry);
+    if (decision.action === 'ack') {
+      if (request.replyTo) await this.reply(request.replyTo, request.id, result.outcome, entry.delivery);
+      this.settle(entry, 'ack');
+      this.report(entry, request, 'succeeded', result.threadId);
+      return;
+    }
     const error = (result.outcome as { error: SerializedError }).error;
-    // A caller (or a header from anyone) may ask for fewer attempts than the task's policy, never more.
-    const maxAttempts = Math.min(request.maxAttempts ?? Infinity, definition.retry.maxAttempts);
-    if (result.retryable && request.attempt < maxAttempts) {
-      const delayMs = backoffDelayMs(request.attempt + 1, definition.retry);
-      const tierMs = pickDelayTier(delayMs, this.deps.delayTiersMs);
-      this.settleAfter(entry, await copyOutcome(this.deps.republisher.retry(entry.delivery, request.task, request.attempt + 1, tierMs, error)));
-      this.report(entry, request, 'retried', result.threadId, error, Date.now() + tierMs);
+    if (decision.action === 'retry') {
+      const dueAt = Date.now() + decision.delayMs;
+      this.settleAfter(entry, await copyOutcome(this.deps.republisher.retry(entry.delivery, request.task, decision.nextAttempt, dueAt, error)));
+      this.report(entry, request, 'retried', result.threadId, error, dueAt);
       return;
     }
     const routed = await copyOutcome(this.deps.republisher.deadLetter(entry.delivery, this.deps.plan.queue.name, error, request.attempt));
@@ -175,12 +179,25 @@ export class QueueConsumer {
     this.report(entry, request, 'failed', result.threadId, error);
   }
 
+  /** A stage's action: acknowledged once the copy that takes the delivery's place is safe. */
+  async replaceWith(admitted: AdmittedInFlight, copy: Promise<PublishOutcome>, report?: { outcome: TaskEvent['outcome']; nextAttemptAt: number }): Promise<void> {
+    const outcome = await copyOutcome(copy);
+    this.settleAfter(admitted, outcome);
+    if (report && outcome === 'routed') this.report(admitted, admitted.request, report.outcome, 0, undefined, report.nextAttemptAt);
+  }
+
+  /** A stage's action: not run and not kept. Its caller has already had its timeout. */
+  drop(admitted: AdmittedInFlight, outcome: 'expired', error: SerializedError): void {
+    this.settle(admitted, 'ack');
+    this.report(admitted, admitted.request, outcome, 0, error);
+  }
+
   /**
    * Never run: dead-lettered with the reason, and a waiting caller is told why. The original is
    * settled before the reply, which then leaves after its ack on the same channel: a reply that
    * makes the broker close the connection (some reply addresses do) cannot bring the message back.
    */
-  private async reject(entry: InFlight, error: unknown): Promise<void> {
+  async reject(entry: InFlight, error: unknown): Promise<void> {
     const { delivery } = entry;
     const identity = peekTaskIdentity(delivery.properties);
     const reason = serializeError(error);
@@ -192,28 +209,8 @@ export class QueueConsumer {
   }
 
   /**
-   * A redelivered message may be the one that crashed the last runtime. Before it runs again, its
-   * count goes back to the broker on a fresh copy, so the count survives the next crash too.
-   */
-  private async countRedelivery(entry: InFlight, request: TaskRequest): Promise<void> {
-    const { delivery } = entry;
-    const redeliveries = (positiveInteger(delivery.properties.headers?.[HEADERS.redeliveries]) ?? 0) + 1;
-    if (redeliveries > this.deps.maxRedeliveries) {
-      return this.reject(
-        entry,
-        new RedeliveryLimitError(
-          `Delivered ${redeliveries} times without being acknowledged (limit ${this.deps.maxRedeliveries}): each time, the runtime holding it went away before settling it ` +
-            `(a crash or kill, a connection lost, a channel the broker closed); a task that crashes its runtime does this`,
-        ),
-      );
-    }
-    const shortestTier = this.deps.delayTiersMs[0] as number;
-    this.settleAfter(entry, await copyOutcome(this.deps.republisher.requeueCounted(delivery, request.task, redeliveries, shortestTier)));
-  }
-
-  /**
    * A binding for this task brought it here, so some runtime on this queue defines it (an older
-   * or newer version, in a rolling deploy): hand it back through the shortest delay tier for one
+   * or newer version, in a rolling deploy): hand it back after requeueDelayMs for one
    * that does, for up to unknownTaskGraceMs, then dead-letter it. A task sent straight to the
    * queue, by no binding, is dead-lettered at once.
    */
@@ -227,8 +224,7 @@ export class QueueConsumer {
       return this.reject(entry, new UnknownTaskError(request.task, `${this.deps.plan.brokerQueue} is bound to it, but no runtime serving the queue defines it${after} (unknownTaskGraceMs ${graceMs})`));
     }
     if (handBacks === 1) this.deps.logger.warn({ taskId: request.id, task: request.task, queue: this.deps.plan.brokerQueue }, `${request.task} is not defined here; handing it back for a runtime that defines it (a rolling deploy?) for up to ${graceMs} ms`);
-    const shortestTier = this.deps.delayTiersMs[0] as number;
-    this.settleAfter(entry, await copyOutcome(this.deps.republisher.handBack(entry.delivery, request.task, since, handBacks, shortestTier)));
+    this.settleAfter(entry, await copyOutcome(this.deps.republisher.handBack(entry.delivery, request.task, since, handBacks, this.deps.requeueDelayMs)));
   }
 
   /**
@@ -240,13 +236,6 @@ export class QueueConsumer {
     const publishedAt = positiveInteger(entry.delivery.properties.headers?.[HEADERS.publishedAt]);
     this.deps.staleBindings.remove(this.deps.plan.queue.name, request.task, servingQueue, publishedAt);
     this.settleAfter(entry, await copyOutcome(this.deps.republisher.forward(entry.delivery, servingQueue)));
-  }
-
-  /** Not run and not kept: acknowledged, counted and logged as `expired`. Its caller has already had its timeout. */
-  private expire(entry: InFlight, request: TaskRequest): void {
-    const deadline = request.deadline as number;
-    this.settle(entry, 'ack');
-    this.report(entry, request, 'expired', 0, serializeError(new TaskExpiredError(request.task, deadline, Math.round(Date.now() - deadline))));
   }
 
   private async reply(replyTo: string, taskId: string, outcome: TaskOutcome, answering?: Delivery): Promise<void> {
@@ -285,6 +274,8 @@ export class QueueConsumer {
     const { plan, logger } = this.deps;
     const headers = entry.delivery.properties.headers;
     const publishedAt = positiveInteger(headers?.[HEADERS.publishedAt]);
+    // A task waits from when it became due: its publish, or the end of its countdown or backoff.
+    const readyAt = publishedAt === undefined ? undefined : Math.max(publishedAt, entry.request?.dueAt ?? 0);
     const durationMs = performance.now() - entry.started;
     const at = Date.now();
     // One object of one shape, with no conditional spreads: this runs once per task.
@@ -296,7 +287,7 @@ export class QueueConsumer {
       outcome,
       at,
       durationMs,
-      waitMs: publishedAt === undefined ? undefined : Math.max(0, at - durationMs - publishedAt),
+      waitMs: readyAt === undefined ? undefined : Math.max(0, at - durationMs - readyAt),
       threadId,
       attempt: request.attempt,
       error,
@@ -305,6 +296,8 @@ export class QueueConsumer {
     };
     if (outcome === 'succeeded') {
       if (logger.isLevelEnabled('info')) logger.info(logFields(event), `${event.task} succeeded in ${event.durationMs.toFixed(1)} ms`);
+    } else if (outcome === 'scheduled') {
+      if (logger.isLevelEnabled('info')) logger.info(logFields(event), `${event.task} scheduled for ${new Date(nextAttemptAt as number).toISOString()}`);
     } else {
       const next = nextAttemptAt ? `; attempt ${request.attempt + 1} at ${new Date(nextAttemptAt).toISOString()}` : '';
       logger.warn(logFields(event), `${event.task} ${outcome}: ${error?.name}: ${error?.message}${next}`);

@@ -27,6 +27,7 @@ import { reportIoStalls, type IoStall } from './io-stall-reporter';
 import { QueueConsumer } from './queue-consumer';
 import { consumerTimeoutWarnings, planQueues, type QueuePlan } from './queue-plan';
 import { Republisher } from './republisher';
+import { deliveryStages } from './stages/delivery-stages';
 import { StaleBindings } from './stale-bindings';
 import type { RuntimeSnapshot } from './runtime-snapshot';
 import type { TaskEvent, TaskStartedEvent } from './task-event';
@@ -80,7 +81,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private state: State = 'running';
   private connected = true;
   private reconnects = 0;
-  private readonly counts: Record<TaskEvent['outcome'], number> = { succeeded: 0, retried: 0, failed: 0, rejected: 0, expired: 0 };
+  private readonly counts: Record<TaskEvent['outcome'], number> = { succeeded: 0, retried: 0, failed: 0, rejected: 0, expired: 0, scheduled: 0 };
   private readonly recentFailures: TaskEvent[] = [];
   private stopping: Promise<void> | undefined;
   /** Consumers the broker took away, by broker queue, with why; back out once restored. */
@@ -116,6 +117,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.pools = pools.cpu ? [pools.io, pools.cpu] : [pools.io];
     this.consumedQueues = [...plans.map((plan) => plan.brokerQueue), names.controlQueue(this.id)];
     const staleBindings = new StaleBindings(transport, names, logger);
+    const republisher = new Republisher(transport, names, this.id);
+    const stages = deliveryStages(republisher, { maxRedeliveries: config.maxRedeliveries, requeueDelayMs: config.requeueDelayMs });
     this.consumers = plans.map(
       (plan) =>
         new QueueConsumer({
@@ -123,12 +126,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           pool: plan.pool === 'cpu' && pools.cpu ? pools.cpu : pools.io,
           registry,
           transport,
-          republisher: new Republisher(transport, names, this.id),
+          republisher,
           staleBindings,
+          stages,
           maxPayloadBytes: config.maxPayloadBytes,
           maxRedeliveries: config.maxRedeliveries,
           unknownTaskGraceMs: config.unknownTaskGraceMs,
-          delayTiersMs: config.broker.delayTiersMs,
+          requeueDelayMs: config.requeueDelayMs,
           logger,
           wantsStarted: () => this.events.wants('started') || this.listenerCount('started') > 0,
           onStarted: (event) => this.started(event),
@@ -157,7 +161,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     try {
       const transport = await openTransport(config.broker.url, { connectionName: `warren runtime ${os.hostname()}:${process.pid}`, heartbeatSeconds: config.broker.heartbeatSeconds, publishTimeoutMs: config.broker.publishTimeoutMs, username: config.broker.username, password: config.broker.password, logger });
       opened.transport = transport;
-      await transport.declare(buildTopology(registry.queues(), names, config.broker.delayTiersMs));
+      await transport.declare(buildTopology(registry.queues(), names));
 
       // The I/O pool runs what its queues' prefetch windows let in: its capacity is their sum.
       const ioCapacity = plans.filter((plan) => plan.pool === 'io').reduce((sum, plan) => sum + plan.prefetch, 0);

@@ -10,14 +10,15 @@ export interface TaskEvent {
   /**
    * succeeded; retried (another attempt is scheduled); failed (no attempt left: dead-lettered);
    * rejected (never run: bad input or poison, dead-lettered); expired (never run: its caller's
-   * deadline had passed; acknowledged and dropped, nobody waits for it).
+   * deadline had passed; acknowledged and dropped, nobody waits for it); scheduled (not due yet:
+   * it waits in the delay cascade until `nextAttemptAt`, and comes back then).
    */
-  readonly outcome: 'succeeded' | 'retried' | 'failed' | 'rejected' | 'expired';
+  readonly outcome: 'succeeded' | 'retried' | 'failed' | 'rejected' | 'expired' | 'scheduled';
   /** When it was settled here (epoch ms). */
   readonly at: number;
   /** From receipt to settlement, in this runtime. */
   readonly durationMs: number;
-  /** From the caller's publish to receipt here (waiting in the queue, and in delay tiers for retries). */
+  /** From when it became due (its publish, or the end of its countdown or retry backoff) to receipt here. */
   readonly waitMs?: number;
   /** 0: the main thread (io pool); a positive id: a CPU worker thread; -1: the worker died. */
   readonly threadId: number;
@@ -25,7 +26,7 @@ export interface TaskEvent {
   readonly error?: SerializedError;
   /** The caller's trace, from the message's `traceparent`. */
   readonly traceId?: string;
-  /** For `retried`: when the next attempt becomes due (epoch ms). */
+  /** For `retried`: when the next attempt becomes due; for `scheduled`: when the task does (epoch ms). */
   readonly nextAttemptAt?: number;
 }
 

@@ -1,8 +1,9 @@
 /**
- * Where a task is. `queued`: published and confirmed, not yet taken by any runtime. `unknown`:
+ * Where a task is. `queued`: published and confirmed, not yet taken by any runtime. `scheduled`:
+ * waiting in the broker's delay cascade until `nextAttemptAt` (a countdown or an ETA). `unknown`:
  * no runtime knows it and this client did not publish it; never reported as `queued`.
  */
-export type TaskState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'dead-lettered' | 'expired' | 'unknown';
+export type TaskState = 'queued' | 'scheduled' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'dead-lettered' | 'expired' | 'unknown';
 
 export interface TaskStatus {
   readonly taskId: string;
@@ -13,7 +14,7 @@ export interface TaskStatus {
   readonly attempt?: number;
   /** When the task entered this state (ISO 8601). */
   readonly since?: string;
-  /** For `retrying`: when the next attempt is due. */
+  /** For `retrying`: when the next attempt is due; for `scheduled`: when the task is. */
   readonly nextAttemptAt?: string;
   /** For `failed` and `dead-lettered`: why (both end in the queue's dead-letter queue); for `expired` (not run, not kept): which deadline passed. */
   readonly error?: { readonly name: string; readonly message: string };

@@ -2,7 +2,7 @@ import { RecentMap } from '../util/recent-map';
 import type { TaskEvent } from './task-event';
 import type { TaskStatus } from './task-status';
 
-const OUTCOME_STATE = { succeeded: 'succeeded', retried: 'retrying', failed: 'failed', rejected: 'dead-lettered', expired: 'expired' } as const;
+const OUTCOME_STATE = { succeeded: 'succeeded', retried: 'retrying', failed: 'failed', rejected: 'dead-lettered', expired: 'expired', scheduled: 'scheduled' } as const;
 
 /** A task running in this runtime now, as its queue consumer holds it. */
 export interface RunningTask {

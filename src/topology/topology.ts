@@ -1,4 +1,5 @@
 import type { QueueDefinition } from '../registry/task-definition';
+import { buildDelayCascade } from './delay-cascade';
 
 export interface ExchangeDeclaration {
   readonly name: string;
@@ -20,24 +21,26 @@ export interface BindingDeclaration {
   readonly arguments?: Readonly<Record<string, string | number>>;
 }
 
+/** An exchange bound to another: what `source` routes by this binding, `destination` routes on. */
+export interface ExchangeBindingDeclaration {
+  readonly destination: string;
+  readonly source: string;
+  readonly routingKey: string;
+  readonly arguments?: Readonly<Record<string, string | number>>;
+}
+
 /** Everything a runtime declares on the broker, in the order it must be declared. */
 export interface Topology {
   readonly exchanges: readonly ExchangeDeclaration[];
   readonly queues: readonly QueueDeclaration[];
   readonly bindings: readonly BindingDeclaration[];
+  readonly exchangeBindings?: readonly ExchangeBindingDeclaration[];
   /** Bindings to remove once `bindings` are in place: ones another runtime may have left that no longer say where a task goes. */
   readonly unbindings?: readonly BindingDeclaration[];
 }
 
 /** Past this many, start-up would spend seconds removing bindings that rarely exist; deliveries that meet one remove it then. */
 export const MAX_START_UNBINDINGS = 2_000;
-
-/**
- * The header that picks a retry message's delay tier on the delay exchange. It must not start
- * with `x-`: RabbitMQ's headers exchange ignores such binding arguments, and the message would
- * then match every tier.
- */
-export const DELAY_TIER_HEADER = 'warren-delay-tier';
 
 /**
  * The only place that knows how Warren names things on the broker.
@@ -56,9 +59,9 @@ export class TopologyNames {
     return `${this.namespace}.dead`;
   }
 
-  /** Headers exchange; a retry carries its tier in `warren-delay-tier` and keeps its task name as routing key. */
-  get delayExchange(): string {
-    return `${this.namespace}.delay`;
+  /** Headers exchange of one delay level (see delay-cascade.ts); a delayed message keeps its task name as routing key. */
+  delayLevelExchange(level: number): string {
+    return `${this.namespace}.delay.level${String(level).padStart(2, '0')}`;
   }
 
   workQueue(queue: string): string {
@@ -69,8 +72,9 @@ export class TopologyNames {
     return `${this.namespace}.${queue}.dead`;
   }
 
-  delayQueue(tierMs: number): string {
-    return `${this.namespace}.delay.${tierMs}ms`;
+  /** The TTL queue of one delay level, named with its TTL: `warren.delay.level07.128ms`. */
+  delayLevelQueue(level: number): string {
+    return `${this.delayLevelExchange(level)}.${2 ** level}ms`;
   }
 
   /** Topic exchange of task lifecycle events, routing key `task.<outcome>`. */
@@ -104,24 +108,18 @@ export function buildControlTopology(names: TopologyNames, runtimeId: string): T
 /**
  * Pure: the declarations that serve these queues. Idempotent to declare again.
  *
- * Retries wait in TTL queues, one per delay tier, shared by every work queue: when a message's
- * time is up, RabbitMQ dead-letters it to the tasks exchange with its original routing key (the
- * task name), which puts it back on its work queue. One TTL per queue means messages expire in
- * the order they entered, so a long delay never holds a short one behind it.
+ * Delays (retries, countdowns, hand-backs) walk the delay cascade shared by every work queue
+ * (delay-cascade.ts), which ends at the tasks exchange: a message comes back by its task name.
  */
-export function buildTopology(queues: readonly QueueDefinition[], names: TopologyNames, delayTiersMs: readonly number[]): Topology {
+export function buildTopology(queues: readonly QueueDefinition[], names: TopologyNames): Topology {
+  const cascade = buildDelayCascade(names);
   const exchanges: ExchangeDeclaration[] = [
     { name: names.tasksExchange, type: 'direct', durable: true },
     { name: names.deadLetterExchange, type: 'direct', durable: true },
-    { name: names.delayExchange, type: 'headers', durable: true },
+    ...cascade.exchanges,
   ];
-  const declarations: QueueDeclaration[] = [];
-  const bindings: BindingDeclaration[] = [];
-  for (const tier of [...delayTiersMs].sort((a, b) => a - b)) {
-    const name = names.delayQueue(tier);
-    declarations.push({ name, durable: true, arguments: { 'x-message-ttl': tier, 'x-dead-letter-exchange': names.tasksExchange } });
-    bindings.push({ queue: name, exchange: names.delayExchange, routingKey: '', arguments: { 'x-match': 'all', [DELAY_TIER_HEADER]: tier } });
-  }
+  const declarations: QueueDeclaration[] = [...cascade.queues];
+  const bindings: BindingDeclaration[] = [...cascade.bindings];
   for (const queue of [...queues].sort((a, b) => a.name.localeCompare(b.name))) {
     const work = names.workQueue(queue.name);
     const dead = names.deadLetterQueue(queue.name);
@@ -139,7 +137,7 @@ export function buildTopology(queues: readonly QueueDefinition[], names: Topolog
       bindings.push({ queue: work, exchange: names.tasksExchange, routingKey: task });
     }
   }
-  return { exchanges, queues: declarations, bindings, unbindings: movedTaskUnbindings(queues, names) };
+  return { exchanges, queues: declarations, bindings, exchangeBindings: cascade.exchangeBindings, unbindings: movedTaskUnbindings(queues, names) };
 }
 
 /**

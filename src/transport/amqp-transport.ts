@@ -537,6 +537,10 @@ async function declareOn(connection: ChannelModel, topology: Topology): Promise<
       entity = binding.queue;
       await channel.bindQueue(binding.queue, binding.exchange, binding.routingKey, binding.arguments ?? {});
     }
+    for (const binding of topology.exchangeBindings ?? []) {
+      entity = binding.source;
+      await channel.bindExchange(binding.destination, binding.source, binding.routingKey, binding.arguments ?? {});
+    }
     for (const binding of topology.unbindings ?? []) {
       entity = binding.queue;
       await channel.unbindQueue(binding.queue, binding.exchange, binding.routingKey, binding.arguments ?? {});

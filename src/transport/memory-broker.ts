@@ -1,6 +1,6 @@
 import Denque from 'denque';
 import { TopologyMismatchError } from '../errors';
-import type { BindingDeclaration, ExchangeDeclaration, QueueDeclaration } from '../topology/topology';
+import type { BindingDeclaration, ExchangeBindingDeclaration, ExchangeDeclaration, QueueDeclaration } from '../topology/topology';
 import type { MessageProperties, PublishOutcome } from './transport';
 
 interface StoredMessage {
@@ -33,8 +33,8 @@ export type { StoredMessage };
 export const MEMORY_REPLY_PREFIX = 'amq.rabbitmq.reply-to.';
 
 /**
- * An in-process broker with the semantics Warren relies on: direct exchanges, durable queues,
- * prefetch windows, ack and nack with requeue, dead-letter exchanges, mandatory returns and
+ * An in-process broker with the semantics Warren relies on: direct, headers and fanout exchanges,
+ * exchanges bound to exchanges, durable queues, prefetch windows, ack and nack with requeue, dead-letter exchanges, mandatory returns and
  * direct reply-to. Messages live in memory only: it is the embedded broker for demos and tests,
  * not a replacement for RabbitMQ's durability.
  */
@@ -42,6 +42,8 @@ export class MemoryBroker {
   private readonly exchanges = new Map<string, ExchangeDeclaration>();
   private readonly queues = new Map<string, MemoryQueue>();
   private readonly bindings = new Map<string, BindingDeclaration[]>();
+  /** By source exchange. */
+  private readonly exchangeBindings = new Map<string, ExchangeBindingDeclaration[]>();
   private readonly replyHandlers = new Map<string, (body: Buffer, properties: MessageProperties) => void>();
   private dispatchScheduled = new Set<MemoryQueue>();
 
@@ -71,6 +73,13 @@ export class MemoryBroker {
     this.bindings.set(binding.exchange, list);
   }
 
+  bindExchange(binding: ExchangeBindingDeclaration): void {
+    for (const name of [binding.source, binding.destination]) if (!this.exchanges.has(name)) throw new Error(`NOT_FOUND - no exchange '${name}'`);
+    const list = this.exchangeBindings.get(binding.source) ?? [];
+    if (!list.some((b) => b.destination === binding.destination && b.routingKey === binding.routingKey && JSON.stringify(b.arguments ?? {}) === JSON.stringify(binding.arguments ?? {}))) list.push(binding);
+    this.exchangeBindings.set(binding.source, list);
+  }
+
   /** Like RabbitMQ: removing a binding that is not there is not an error, but its queue and exchange must exist. */
   unbind(binding: BindingDeclaration): void {
     if (!this.queues.has(binding.queue)) throw new Error(`NOT_FOUND - no queue '${binding.queue}'`);
@@ -94,15 +103,26 @@ export class MemoryBroker {
       this.enqueue(queue, { body, properties, routingKey, redelivered: false });
       return 'routed';
     }
-    const declared = this.exchanges.get(exchange);
-    if (!declared) throw new Error(`NOT_FOUND - no exchange '${exchange}'`);
-    const targets = new Set((this.bindings.get(exchange) ?? []).filter((binding) => matches(declared.type, binding, routingKey, properties.headers)).map((binding) => binding.queue));
+    if (!this.exchanges.has(exchange)) throw new Error(`NOT_FOUND - no exchange '${exchange}'`);
+    const targets = new Set<string>();
+    this.route(exchange, routingKey, properties.headers, targets, new Set());
     if (targets.size === 0) return 'unroutable';
     for (const name of targets) {
       const queue = this.queues.get(name);
       if (queue) this.enqueue(queue, { body, properties, routingKey, redelivered: false });
     }
     return 'routed';
+  }
+
+  /** The queues a message reaches from `exchange`, through exchanges bound to it as well (each visited once, as RabbitMQ does). */
+  private route(exchange: string, routingKey: string, headers: MessageProperties['headers'], targets: Set<string>, visited: Set<string>): void {
+    const declared = this.exchanges.get(exchange);
+    if (!declared || visited.has(exchange)) return;
+    visited.add(exchange);
+    for (const binding of this.bindings.get(exchange) ?? []) if (matches(declared.type, binding, routingKey, headers)) targets.add(binding.queue);
+    for (const binding of this.exchangeBindings.get(exchange) ?? []) {
+      if (matches(declared.type, binding, routingKey, headers)) this.route(binding.destination, routingKey, headers, targets, visited);
+    }
   }
 
   addConsumer(queueName: string, consumer: MemoryConsumer): () => void {
@@ -250,7 +270,7 @@ function sameBinding(a: BindingDeclaration, b: BindingDeclaration): boolean {
 }
 
 /** Routing as RabbitMQ does it for the exchange types Warren declares. */
-function matches(type: ExchangeDeclaration['type'], binding: BindingDeclaration, routingKey: string, headers: MessageProperties['headers']): boolean {
+function matches(type: ExchangeDeclaration['type'], binding: Pick<BindingDeclaration, 'routingKey' | 'arguments'>, routingKey: string, headers: MessageProperties['headers']): boolean {
   if (type === 'fanout') return true;
   if (type === 'direct') return binding.routingKey === routingKey;
   if (type === 'topic') return topicMatches(binding.routingKey, routingKey);

@@ -23,6 +23,7 @@ export class MemoryTransport implements Transport {
     for (const exchange of topology.exchanges) this.broker.declareExchange(exchange);
     for (const queue of topology.queues) this.broker.declareQueue(queue);
     for (const binding of topology.bindings) this.broker.bind(binding);
+    for (const binding of topology.exchangeBindings ?? []) this.broker.bindExchange(binding);
     for (const binding of topology.unbindings ?? []) this.broker.unbind(binding);
   }
 

@@ -58,7 +58,9 @@ export class DeadlineClock {
   private arm(at: number): void {
     clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => this.tick(), Math.max(0, at - Date.now()));
+    // setTimeout fires at once past 2^31 - 1 ms (24.8 days): a longer wait (an awaited call due in a
+    // month) wakes once on the way and arms again, since tick fires only what is due.
+    this.timer = setTimeout(() => this.tick(), Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())));
     if (!this.keepAlive || this.pending === 0) this.timer.unref();
   }
 
@@ -78,6 +80,8 @@ export class DeadlineClock {
     if (next !== Number.POSITIVE_INFINITY) this.arm(next);
   }
 }
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Takes the entry out of its list; false if it was not in one (already cancelled or fired). */
 function unlink(entry: Entry): boolean {

@@ -55,6 +55,21 @@ describe('warren CLI against a running runtime on RabbitMQ', { skip: node.skip }
     assert.equal(badArgs.code, 2);
   });
 
+  test('call --delay runs the task after the delay (its --timeout counted from then); a bad or too long delay is a usage error', { timeout: 60_000 }, async () => {
+    const calledAt = Date.now();
+    const later = await run('call', 'Maths.add', '[1, 2]', '--delay', '1.5s', '--timeout', '1000');
+    assert.equal(later.code, 0, later.stderr);
+    assert.equal(JSON.parse(later.stdout), 3);
+    assert.ok(Date.now() - calledAt >= 1_500, 'not before its delay');
+
+    const garbled = await run('call', 'Maths.add', '[1, 2]', '--delay', 'soon');
+    assert.equal(garbled.code, 2);
+    assert.match(garbled.stderr, /expected a duration such as 90s/);
+    const tooLong = await run('call', 'Maths.add', '[1, 2]', '--delay', '400d');
+    assert.equal(tooLong.code, 2);
+    assert.match(tooLong.stderr, /more than 365 days ahead/);
+  });
+
   test('queues, dlq list/show/replay/purge, status and inspect work on what the runtime did', { timeout: 60_000 }, async () => {
     const key = `cli-${stack.config.broker.namespace}`;
     assert.equal((await run('call', 'RetryJobs.gate', JSON.stringify([key]))).code, 1);

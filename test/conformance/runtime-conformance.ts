@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   connect,
   InvalidArgumentsError,
+  InvalidCallOptionsError,
   PayloadTooLargeError,
   RemoteTaskError,
   RpcTimeoutError,
@@ -20,6 +21,7 @@ import { runLog } from '../fixtures/jobs/run-log';
 import { captureLogger, collectTaskEvents, nextTaskEvent, randomNamespace, startFixtureStack, type FixtureStack } from '../support/fixture-runtime';
 import type { BrokerHarness } from './broker-harness';
 import { SCHED_IDLE } from '../../src/pools/thread-priority';
+import type { TaskStartedEvent } from '../../src/runtime/task-event';
 
 const TEST_TIMEOUT = { timeout: 60_000 };
 
@@ -211,19 +213,88 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
     });
   });
 
+  describe('countdown and ETA', () => {
+    // The embedded broker's delay timers do not hold the process open (warren start does): while a
+    // test awaits only a scheduled task, this does.
+    let keepAlive: NodeJS.Timeout | undefined;
+    before(() => void (keepAlive = setInterval(() => {}, 1_000)));
+    after(() => clearInterval(keepAlive));
+    const startOf = (task: string) =>
+      new Promise<TaskStartedEvent>((resolve) => {
+        const listener = (event: TaskStartedEvent) => {
+          if (event.task !== task) return;
+          stack.runtime.off('started', listener);
+          resolve(event);
+        };
+        stack.runtime.on('started', listener);
+      });
+
+    test('a delayed call starts at its due time, not before, on both pools, and its reply timeout counts from then', TEST_TIMEOUT, async () => {
+      for (const [name, proxy] of [['IoJobs', stack.client.proxy(IoJobs)], ['CpuJobs', stack.client.proxy(CpuJobs)]] as const) {
+        const scheduled = nextTaskEvent(stack.runtime, (event) => event.outcome === 'scheduled');
+        const started = startOf(`${name}.echo`);
+        const calledAt = Date.now();
+        // A timeout shorter than the delay: counted from the call, it would fail the call.
+        const answer = proxy.echo.with({ delayMs: 700, timeoutMs: 500 })('later');
+        assert.equal((await scheduled).task, `${name}.echo`);
+        const start = await started;
+        assert.equal(await answer, 'later');
+        const late = start.at - (calledAt + 700);
+        assert.ok(late >= 0, `started ${-late} ms before its due time`);
+        assert.ok(late < 1_000, `started ${late} ms after its due time`);
+      }
+    });
+
+    test('an enqueued task with an ETA is scheduled (status says until when), then runs once', TEST_TIMEOUT, async () => {
+      const at = new Date(Date.now() + 600);
+      const scheduled = nextTaskEvent(stack.runtime, (event) => event.task === 'Maths.add' && event.outcome === 'scheduled');
+      const id = await stack.client.proxy(MathJobs).add.with({ at }).enqueue(2, 2);
+      assert.equal((await scheduled).taskId, id);
+      const status = await stack.client.status(id, { timeoutMs: 200 });
+      assert.equal(status.state, 'scheduled');
+      assert.equal(status.nextAttemptAt, at.toISOString());
+      const ran = await nextTaskEvent(stack.runtime, (event) => event.taskId === id);
+      assert.equal(ran.outcome, 'succeeded');
+      assert.ok(ran.at >= at.getTime(), 'not before its ETA');
+    });
+
+    test('a delay that is negative, not a number, more than a year ahead, or given twice is refused before anything is published', TEST_TIMEOUT, async () => {
+      const maths = stack.client.proxy(MathJobs).add;
+      const published: string[] = [];
+      const listener = (event: { task: string }) => event.task === 'Maths.add' && published.push(event.task);
+      stack.runtime.on('task', listener);
+      try {
+        for (const options of [{ delayMs: -1 }, { delayMs: Number.NaN }, { delayMs: Infinity }, { delayMs: 366 * 86_400_000 }, { at: new Date('nonsense') }, { delayMs: 10, at: Date.now() }]) {
+          await assert.rejects(maths.with(options).enqueue(1, 1), InvalidCallOptionsError, JSON.stringify(options));
+          await assert.rejects(maths.with(options)(1, 1), InvalidCallOptionsError, JSON.stringify(options));
+        }
+        // A call after them still runs: they published nothing the runtime could have seen first.
+        assert.equal(await maths(1, 1), 2);
+      } finally {
+        stack.runtime.off('task', listener);
+      }
+      assert.deepEqual(published, ['Maths.add']);
+    });
+
+    test('a delayed call to a task no runtime serves fails at once with UnroutableTaskError, not at its due time', TEST_TIMEOUT, async () => {
+      await assert.rejects(stack.client.proxy<{ nothing(): void }>('Nobody').nothing.with({ delayMs: 60_000 })(), UnroutableTaskError);
+    });
+  });
+
   describe('retries, dead letters and time limits', () => {
-    test('a flaky task is retried through the delay tiers with growing delays until it succeeds', TEST_TIMEOUT, async () => {
+    test('a flaky task is retried after its exact backoff, growing, until it succeeds', TEST_TIMEOUT, async () => {
       const key = `flaky-${randomNamespace()}`;
       const events = collectTaskEvents(stack.runtime, 3, (event) => event.task === 'RetryJobs.flaky');
       assert.equal(await stack.client.proxy(RetryJobs).flaky(key, 2), 3);
       const [first, second, third] = await events;
       assert.deepEqual([first?.outcome, second?.outcome, third?.outcome], ['retried', 'retried', 'succeeded']);
       assert.deepEqual([first?.attempt, second?.attempt, third?.attempt], [1, 2, 3]);
-      // initialDelayMs 100, factor 2, no jitter: tiers 100 ms then 200 ms. A TTL only ever holds a
-      // message longer, so the gaps between runs are at least the delays, and the second is longer.
+      // initialDelayMs 100, factor 2, no jitter: 100 ms then 200 ms, served by the delay cascade,
+      // which only ever holds a message longer: the gaps between runs are at least the delays.
       const [t1, t2, t3] = runLog.times.get(key) ?? [];
       const gaps = [(t2 ?? 0) - (t1 ?? 0), (t3 ?? 0) - (t2 ?? 0)];
       assert.ok(gaps[0]! >= 100 && gaps[1]! >= 200, `gaps between attempts ${gaps} ms`);
+      assert.ok(gaps[0]! < 1_100 && gaps[1]! < 1_200, `each attempt within 1 s of its due time (gaps ${gaps} ms)`);
       assert.ok((second?.nextAttemptAt ?? 0) > (first?.nextAttemptAt ?? 0));
       assert.equal(runLog.starts.get(key), 3);
     });

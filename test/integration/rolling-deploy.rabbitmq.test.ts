@@ -10,7 +10,7 @@ const node = requireBroker();
 
 const configFor = (version: 'v1' | 'v2', namespace: string, unknownTaskGraceMs: number) =>
   resolveConfig(
-    { jobs: `fixtures/deploy-${version}-jobs.ts`, broker: { url: node!.url, namespace, delayTiersMs: [100, 1_000] }, unknownTaskGraceMs, logLevel: 'warn' },
+    { jobs: `fixtures/deploy-${version}-jobs.ts`, broker: { url: node!.url, namespace }, requeueDelayMs: 100, unknownTaskGraceMs, logLevel: 'warn' },
     { source: 'test', rootDir: __dirname },
     {},
   );

@@ -10,7 +10,7 @@ const node = requireRabbitNode();
 
 const configFor = (version: 'v1' | 'v2', namespace: string) =>
   resolveConfig(
-    { jobs: `fixtures/move-${version}-jobs.ts`, broker: { url: node.url, namespace, delayTiersMs: [100, 1_000] }, logLevel: 'warn' },
+    { jobs: `fixtures/move-${version}-jobs.ts`, broker: { url: node.url, namespace }, requeueDelayMs: 100, logLevel: 'warn' },
     { source: 'test', rootDir: __dirname },
     {},
   );

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { connect, Runtime, TopologyMismatchError } from '../../src';
 import { HEADERS } from '../../src/protocol/headers';
+import { DELAY_LEVELS } from '../../src/topology/delay-cascade';
 import { IoJobs } from '../fixtures/jobs/fixture-jobs';
 import { captureLogger, fixtureConfig, randomNamespace } from '../support/fixture-runtime';
 import { requireRabbitNode } from '../support/requirements';
@@ -21,7 +22,7 @@ describe('topology on RabbitMQ, checked through the broker', { skip: node.skip }
     await connection?.close();
   });
 
-  test('a runtime declares durable work and dead-letter queues bound by task name, delay tiers, and its control queue', { timeout: 60_000 }, async () => {
+  test('a runtime declares durable work and dead-letter queues bound by task name, the delay cascade, and its control queue', { timeout: 60_000 }, async () => {
     const namespace = randomNamespace();
     const runtime = await Runtime.start({ config: fixtureConfig(node!.url, namespace), logger: silent });
     try {
@@ -33,8 +34,9 @@ describe('topology on RabbitMQ, checked through the broker', { skip: node.skip }
       assert.deepEqual(controlQueues, [`${namespace}.control.${runtime.id}`], "the runtime's own control queue");
       assert.deepEqual(byName[controlQueues[0]!]?.arguments, { 'x-expires': 60_000 });
       assert.deepEqual(Object.keys(byName).filter((name) => !delayQueues.includes(name) && !controlQueues.includes(name)).sort(), workAndDead.sort());
-      assert.deepEqual(delayQueues.sort(), [`${namespace}.delay.1000ms`, `${namespace}.delay.100ms`, `${namespace}.delay.200ms`, `${namespace}.delay.400ms`], 'one TTL queue per delay tier');
-      assert.deepEqual(byName[`${namespace}.delay.400ms`]?.arguments, { 'x-message-ttl': 400, 'x-dead-letter-exchange': `${namespace}.tasks` });
+      assert.equal(delayQueues.length, DELAY_LEVELS, 'one TTL queue per level of the delay cascade');
+      assert.deepEqual(byName[`${namespace}.delay.level30.1073741824ms`]?.arguments, { 'x-message-ttl': 2 ** 30, 'x-dead-letter-exchange': `${namespace}.delay.level29` });
+      assert.deepEqual(byName[`${namespace}.delay.level00.1ms`]?.arguments, { 'x-message-ttl': 1, 'x-dead-letter-exchange': `${namespace}.tasks` });
       assert.equal(byName[`${namespace}.fx-io`]?.consumers, 1);
       assert.equal(byName[`${namespace}.fx-io.dead`]?.consumers, 0);
       assert.deepEqual(byName[`${namespace}.fx-io`]?.arguments, { 'x-dead-letter-exchange': `${namespace}.dead`, 'x-dead-letter-routing-key': 'fx-io' });

@@ -12,7 +12,9 @@ test('a request survives encode and decode', () => {
   const { body, properties } = encodeTaskRequest({ id: 'id-1', task: 'A.b', args: [1, { x: 'y' }], attempt: 1, replyTo: 'r' }, MAX);
   assert.equal(properties.persistent, true);
   assert.equal(properties.headers?.[HEADERS.protocol], 1);
-  assert.deepEqual(decodeTaskRequest(body, properties, MAX), { id: 'id-1', task: 'A.b', args: [1, { x: 'y' }], attempt: 1, replyTo: 'r', deadline: undefined, maxAttempts: undefined, trace: undefined });
+  assert.deepEqual(decodeTaskRequest(body, properties, MAX), { id: 'id-1', task: 'A.b', args: [1, { x: 'y' }], attempt: 1, replyTo: 'r', deadline: undefined, dueAt: undefined, maxAttempts: undefined, trace: undefined });
+  const delayed = encodeTaskRequest({ id: 'id-2', task: 'A.b', args: [], attempt: 1, dueAt: 1_800_000_000_000 }, MAX);
+  assert.equal(decodeTaskRequest(delayed.body, delayed.properties, MAX).dueAt, 1_800_000_000_000, 'the due time travels in x-warren-due-at');
 });
 
 test('arguments over the size limit are refused before publishing', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidArgumentsError, NonRetryableError } from '../../src';
-import { backoffDelayMs, DEFAULT_RETRY, isRetryable, mergeRetryPolicies, pickDelayTier } from '../../src/policy/retry-policy';
+import { backoffDelayMs, DEFAULT_RETRY, isRetryable, mergeRetryPolicies } from '../../src/policy/retry-policy';
 
 test('delays grow exponentially from the initial delay and stop at the cap', () => {
   const policy = mergeRetryPolicies({ initialDelayMs: 1_000, factor: 2, maxDelayMs: 5_000, jitter: 0 });
@@ -13,14 +13,6 @@ test('jitter spreads a delay evenly around its base, never past the fraction', (
   assert.equal(backoffDelayMs(2, policy, () => 0), 800);
   assert.equal(backoffDelayMs(2, policy, () => 0.5), 1_000);
   assert.equal(backoffDelayMs(2, policy, () => 1), 1_200);
-});
-
-test('a delay goes to the longest tier not over it, or the shortest tier', () => {
-  const tiers = [1_000, 5_000, 30_000];
-  assert.equal(pickDelayTier(200, tiers), 1_000);
-  assert.equal(pickDelayTier(4_999, tiers), 1_000);
-  assert.equal(pickDelayTier(5_000, tiers), 5_000);
-  assert.equal(pickDelayTier(10 * 60_000, tiers), 30_000);
 });
 
 test('later layers win field by field; undefined leaves the earlier value', () => {

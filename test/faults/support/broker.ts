@@ -1,6 +1,8 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
 import { ENV_BROKER_URL, ensureRabbitMqInstalled, rabbitNodeFromEnv, startRabbitNode, type RabbitNode } from '../../support/rabbitmq-node';
-import { FAULT_DELAY_TIERS_MS, FAULT_QUEUES } from './paths';
+import { buildDelayCascade } from '../../../src/topology/delay-cascade';
+import { TopologyNames } from '../../../src/topology/topology';
+import { FAULT_QUEUES } from './paths';
 
 export interface Broker {
   readonly url: string;
@@ -112,11 +114,9 @@ export class Inspector {
 
   /** Deletes everything the fault config declares in a namespace (best effort). */
   async deleteNamespace(namespace: string): Promise<void> {
-    const queues = [
-      ...FAULT_QUEUES.flatMap((queue) => [`${namespace}.${queue}`, `${namespace}.${queue}.dead`]),
-      ...FAULT_DELAY_TIERS_MS.map((tier) => `${namespace}.delay.${tier}ms`),
-    ];
-    const exchanges = ['tasks', 'dead', 'delay'].map((name) => `${namespace}.${name}`);
+    const cascade = buildDelayCascade(new TopologyNames(namespace));
+    const queues = [...FAULT_QUEUES.flatMap((queue) => [`${namespace}.${queue}`, `${namespace}.${queue}.dead`]), ...cascade.queues.map((queue) => queue.name)];
+    const exchanges = [...['tasks', 'dead'].map((name) => `${namespace}.${name}`), ...cascade.exchanges.map((exchange) => exchange.name)];
     for (const queue of queues) await this.withChannel((channel) => channel.deleteQueue(queue)).catch(() => undefined);
     for (const exchange of exchanges) await this.withChannel((channel) => channel.deleteExchange(exchange)).catch(() => undefined);
   }

@@ -11,5 +11,3 @@ export const WARREN_BIN = path.join(REPO_ROOT, 'bin', 'warren.js');
 /** The queues of the fault config (short names); each has a dead-letter queue `<ns>.<queue>.dead`. */
 export const FAULT_QUEUES = ['fault-io', 'fault-cpu', 'fault-retry'] as const;
 export type FaultQueue = (typeof FAULT_QUEUES)[number];
-/** broker.delayTiersMs of the fault config. */
-export const FAULT_DELAY_TIERS_MS = [50, 100, 1000] as const;

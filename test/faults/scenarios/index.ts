@@ -1,6 +1,7 @@
 import type { Scenario } from '../support/scenario';
 import { brokerRestartScenario } from './broker-restart';
 import { closeConnectionsScenario } from './close-connections';
+import { delayedScenario } from './delayed';
 import { hangScenario } from './hang';
 import { hostileScenario } from './hostile-messages';
 import { ioOverrunScenario } from './io-overrun';
@@ -28,4 +29,5 @@ export const SCENARIOS: readonly Scenario[] = [
   ioOverrunScenario,
   resourceAlarmScenario,
   ioStallScenario,
+  delayedScenario,
 ];

@@ -5,12 +5,12 @@ import type { Scenario } from '../support/scenario';
 
 const TASKS = 5;
 const MAX_ATTEMPTS = 3;
-/** FaultRetry's policy: 100 ms before attempt 2, 1 000 ms before attempt 3 (tiers 50/100/1000 ms): clearly growing, whatever the scheduling noise. */
+/** FaultRetry's policy: 100 ms before attempt 2, 1 000 ms before attempt 3, waited exactly in the delay cascade. */
 const DELAYS_MS = [100, 1_000];
 
 /**
  * A task that always throws, retried with maxAttempts 3: exactly 3 runs per task, each wait
- * longer than the one before and at least its delay tier, then exactly one dead-letter entry
+ * longer than the one before, at least its backoff and within 1 s of it, then exactly one dead-letter entry
  * that says why (error name, message, attempts).
  */
 export const retryScenario: Scenario = {
@@ -37,6 +37,7 @@ export const retryScenario: Scenario = {
       waits.forEach((wait, i) => {
         const tier = DELAYS_MS[i] ?? 0;
         ctx.expect(wait >= tier, `${id}: wait before attempt ${i + 2} should be at least ${tier} ms, was ${wait} ms`);
+        ctx.expect(wait < tier + 1_000, `${id}: wait before attempt ${i + 2} should be within 1 s of ${tier} ms, was ${wait} ms`);
       });
       if (waits.length === 2) ctx.expect((waits[1] ?? 0) > (waits[0] ?? 0), `${id}: the delays should grow, got ${waits.join(' then ')} ms`);
 

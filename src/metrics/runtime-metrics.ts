@@ -6,7 +6,7 @@ import { QueueDepthCache } from './queue-depth-cache';
 
 /** Seconds, from 1 ms to 10 min: the default hard time limit is 10 min. */
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
-/** Seconds, from 1 ms to 1 h: retries wait in delay tiers of up to an hour. */
+/** Seconds, from 1 ms to 1 h: how long a task waited in its queue once it was due. */
 const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
 
 /**
@@ -47,7 +47,7 @@ export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOp
 
   const tasks = new Counter({ name: 'warren_tasks_total', help: 'Deliveries finished, by task and outcome (succeeded, retried, failed, rejected, expired).', labelNames: ['task', 'queue', 'pool', 'outcome'], registers });
   const duration = new Histogram({ name: 'warren_task_duration_seconds', help: 'From receipt to settlement of a delivery, by task and outcome.', labelNames: ['task', 'queue', 'outcome'], buckets: DURATION_BUCKETS, registers });
-  const wait = new Histogram({ name: 'warren_task_queue_wait_seconds', help: "From the caller's publish to receipt (queue and retry delay), by task.", labelNames: ['task', 'queue'], buckets: WAIT_BUCKETS, registers });
+  const wait = new Histogram({ name: 'warren_task_queue_wait_seconds', help: 'From when a task became due (its publish, or the end of its countdown or retry backoff) to receipt, by task.', labelNames: ['task', 'queue'], buckets: WAIT_BUCKETS, registers });
   const retries = new Counter({ name: 'warren_task_retries_total', help: 'Failed attempts that were scheduled to run again.', labelNames: ['task', 'queue'], registers });
   const deadLetters = new Counter({ name: 'warren_dead_letters_total', help: 'Deliveries sent to a dead-letter queue: failed (no attempt left) or rejected (bad input, poison).', labelNames: ['task', 'queue', 'outcome'], registers });
 

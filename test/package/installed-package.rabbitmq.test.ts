@@ -64,8 +64,12 @@ async function probe(): Promise<void> {
   );
   await lonely.close();
   const again = await client.proxy(IoCanary).probe();
+  // A countdown through the installed runtime's delay cascade: answered, and not before its time.
+  const calledAt = Date.now();
+  const delayed = await client.proxy(CpuCanary).probe.with({ delayMs: 300 })();
+  const delayedAfterMs = Date.now() - calledAt;
   await client.close();
-  process.stdout.write(\`\${JSON.stringify({ cpu, io, unroutable, again: again.taste })}\\n\`);
+  process.stdout.write(\`\${JSON.stringify({ cpu, io, unroutable, again: again.taste, delayed: delayed.taste, delayedAfterMs })}\\n\`);
 }
 
 probe().catch((error: unknown) => {
@@ -141,12 +145,21 @@ describe('Warren installed from its tarball into a project outside the repositor
 
       const canary = await run(process.execPath, ['--require', 'warren/register', 'canary.ts'], { cwd: project, env: env() });
       assert.equal(canary.code, 0, canary.stdout + canary.stderr);
-      const seen = JSON.parse(canary.stdout.trim().split('\n').pop() as string) as { cpu: { threadId: number; paramTypes: string[]; taste: string }; io: { threadId: number; paramTypes: string[]; taste: string }; unroutable: string; again: string };
+      const seen = JSON.parse(canary.stdout.trim().split('\n').pop() as string) as {
+        cpu: { threadId: number; paramTypes: string[]; taste: string };
+        io: { threadId: number; paramTypes: string[]; taste: string };
+        unroutable: string;
+        again: string;
+        delayed: string;
+        delayedAfterMs: number;
+      };
       assert.deepEqual(seen.io, { threadId: 0, paramTypes: ['Pepper'], taste: 'pepper' }, 'I/O task: main thread, metadata, injected');
       assert.ok(seen.cpu.threadId > 0, 'CPU task ran in a worker thread');
       assert.deepEqual([seen.cpu.paramTypes, seen.cpu.taste], [['Pepper'], 'pepper'], 'CPU task: metadata and injection in the worker');
       assert.equal(seen.unroutable, 'UnroutableTaskError');
       assert.equal(seen.again, 'pepper', 'the client works after the unroutable call');
+      assert.equal(seen.delayed, 'pepper', 'a call with a countdown is answered');
+      assert.ok(seen.delayedAfterMs >= 300, `not before its delay (${seen.delayedAfterMs} ms)`);
     } finally {
       runtime.child.kill('SIGTERM');
     }

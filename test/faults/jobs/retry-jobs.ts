@@ -5,7 +5,7 @@ export class FaultError extends Error {
   override name = 'FaultError';
 }
 
-/** Run 3 times in all: 100 ms, then 1 000 ms apart (the fault config's delay tiers are 50, 100, 1000 ms). */
+/** Run 3 times in all: 100 ms, then 1 000 ms apart. */
 @Task({ queue: 'fault-retry', pool: 'io', retry: { maxAttempts: 3, initialDelayMs: 100, factor: 10, jitter: 0 } })
 export class FaultRetry {
   /** Records its attempt, then fails. */

@@ -17,6 +17,9 @@ export {
 } from 'tsyringe';
 
 export { Task, TaskMethod, type JobClass } from './decorators/task';
+export { Schedule } from './decorators/schedule';
+export type { CatchUp, ScheduleOptions } from './schedule/schedule-options';
+export type { ScheduleView } from './schedule/scheduler';
 export type { PoolKind, TaskOptions, MethodOptions, RunOptions } from './decorators/task-options';
 export type { RetryPolicy } from './policy/retry-policy';
 export { currentTask, type TaskContext } from './context/task-context';

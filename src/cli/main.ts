@@ -7,7 +7,8 @@ import { Command, Option } from 'commander';
 import { ConfigError, TransportError, WarrenError, describe } from '../errors';
 import { parseDuration } from '../format/duration';
 import { callCommand } from './call-command';
-import { CliError, EXIT } from './cli-support';
+import { pauseScheduleCommand, schedulesCommand } from './schedules-command';
+import { CliError, EXIT, type CommonOptions } from './cli-support';
 import { devCommand } from './dev-command';
 import { dlqListCommand, dlqPurgeCommand, dlqReplayCommand, dlqShowCommand } from './dlq-command';
 import { initCommand } from './init-command';
@@ -112,6 +113,23 @@ program
   .addOption(jsonOption())
   .option('--timeout <ms>', 'how long to wait for runtimes to answer', parseMs)
   .action(inspectCommand);
+
+const schedules = program
+  .command('schedules')
+  .description('the schedules: when each fires, its last and next firing, and which runtime holds them')
+  .addOption(configOption())
+  .addOption(jsonOption())
+  .option('--timeout <ms>', 'how long to wait for runtimes to answer', parseMs)
+  .action(schedulesCommand);
+for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
+  schedules
+    .command(`${verb} <name>`)
+    .description(paused ? 'stop firing a schedule (kept across restarts)' : 'fire a paused schedule again, from now on')
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .option('--timeout <ms>', 'how long to wait for runtimes to answer', parseMs)
+    .action((name: string, options: CommonOptions & { timeout?: number }) => pauseScheduleCommand(name, paused, options));
+}
 
 program.command('queues').description('depth, consumers and dead letters of every queue').addOption(configOption()).addOption(jsonOption()).action(queuesCommand);
 

@@ -16,6 +16,7 @@ import type { CallOptions, RemoteTask, TaskProxy } from './task-proxy';
 import type { ControlReply, ControlRequest } from '../protocol/control-message';
 import type { RuntimeSnapshot } from '../runtime/runtime-snapshot';
 import type { TaskStatus } from '../runtime/task-status';
+import type { ScheduleView } from '../schedule/scheduler';
 
 export interface WarrenClientOptions {
   readonly transport: Transport;
@@ -130,6 +131,34 @@ export class WarrenClient {
   async inspect(options: { timeoutMs?: number } = {}): Promise<RuntimeSnapshot[]> {
     const replies = await this.ask({ op: 'inspect' }, options.timeoutMs ?? 1_000);
     return replies.flatMap((reply) => ('snapshot' in reply ? [reply.snapshot] : [])).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Every schedule the live runtimes define, with its last and next firing as the runtime that
+   * holds the schedules knows them (`holder`); none answering means none listed.
+   */
+  async schedules(options: { timeoutMs?: number } = {}): Promise<ScheduleView[]> {
+    const byName = new Map<string, ScheduleView>();
+    for (const snapshot of await this.inspect(options)) {
+      for (const view of snapshot.schedules ?? []) {
+        const known = byName.get(view.name);
+        if (!known || (view.holder && !known.holder)) byName.set(view.name, view);
+      }
+    }
+    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Pauses (or resumes) a schedule; kept in the schedules' state, so it holds across restarts.
+   * Rejects when no runtime that holds the schedules answers, or none defines this one.
+   */
+  async pauseSchedule(name: string, paused = true, options: { timeoutMs?: number } = {}): Promise<ScheduleView> {
+    const replies = await this.ask({ op: 'pause-schedule', name, paused }, options.timeoutMs ?? 1_000);
+    const applied = replies.flatMap((reply) => ('schedule' in reply && reply.schedule ? [reply.schedule] : []));
+    if (applied[0]) return applied[0];
+    throw new WarrenError(
+      replies.length === 0 ? `No runtime answered: is one running on namespace '${this.options.names.namespace}'?` : `No runtime holding the schedules defines a schedule named '${name}' (${replies.length} runtime(s) answered)`,
+    );
   }
 
   /** Calls waiting for a reply now. */

@@ -1,5 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { RetryPolicy } from '../policy/retry-policy';
+import type { ConfigSchedule } from '../schedule/schedule-definitions';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -96,6 +97,12 @@ export interface WarrenConfig {
     /** Bearer token for the dashboard and its API (health and metrics stay open). */
     token?: string | undefined;
   };
+  /**
+   * Tasks fired on a schedule, by schedule name (its state, last firing and pause, is kept by
+   * name): `{ nightly: { task: 'Reports.nightly', cron: '0 3 * * *', timezone: 'Europe/Paris' } }`
+   * or `{ everyMs: 30_000 }`. `@Schedule` on a task method does the same in code.
+   */
+  schedules?: Record<string, ConfigSchedule> | undefined;
   /** Per-queue overrides, by queue name. */
   queues?: Record<string, { concurrency?: number }>;
   /** Runs in the main thread and in every CPU worker thread before any job class is resolved. */

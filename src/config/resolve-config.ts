@@ -60,6 +60,19 @@ const configSchema = z.strictObject({
     })
     .optional(),
   queues: z.record(z.string(), z.strictObject({ concurrency: positiveInt.optional() })).optional(),
+  schedules: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        task: z.string().min(1),
+        cron: z.string().min(1).optional(),
+        everyMs: z.number().int().min(1_000).optional(),
+        timezone: z.string().min(1).optional(),
+        args: z.array(z.unknown()).optional(),
+        catchUp: z.enum(['skip', 'once']).optional(),
+      }),
+    )
+    .optional(),
   providers: z.custom<(container: unknown) => void>((value) => typeof value === 'function', 'must be a function').optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
   shutdownGraceMs: z.number().int().nonnegative().optional(),
@@ -132,6 +145,7 @@ export function resolveConfig(
       io: { concurrency: config.pools?.io?.concurrency ?? 32, stallThresholdMs: config.pools?.io?.stallThresholdMs ?? 1_000 },
     },
     queues: config.queues ?? {},
+    schedules: config.schedules ?? {},
     providers: config.providers,
     logLevel: logLevel as ResolvedConfig['logLevel'],
     shutdownGraceMs: config.shutdownGraceMs ?? 10_000,

@@ -1,4 +1,5 @@
 import type { RunDefaults } from '../registry/task-definition';
+import type { ConfigSchedule } from '../schedule/schedule-definitions';
 import type { LogLevel, ProviderSetup } from './define-config';
 
 /** The config with every default filled in and every field checked. */
@@ -25,6 +26,7 @@ export interface ResolvedConfig {
     readonly io: { readonly concurrency: number; readonly stallThresholdMs: number };
   };
   readonly queues: Readonly<Record<string, { readonly concurrency?: number }>>;
+  readonly schedules: Readonly<Record<string, ConfigSchedule>>;
   readonly providers: ProviderSetup | undefined;
   readonly logLevel: LogLevel;
   readonly shutdownGraceMs: number;

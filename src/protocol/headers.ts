@@ -9,6 +9,8 @@ export const HEADERS = {
   deadline: 'x-warren-deadline',
   /** Epoch ms before which the task must not start (a countdown, an ETA, a retry's backoff). */
   dueAt: 'x-warren-due-at',
+  /** On a task a schedule fired: the schedule's name. */
+  schedule: 'x-warren-schedule',
   /** Epoch ms when the caller published the task: queue wait time is measured from it. */
   publishedAt: 'x-warren-published-at',
   /** Per-call override of the retry policy's attempts. */

@@ -1,4 +1,7 @@
+import { getSchedules } from '../decorators/schedule';
 import { getMethodOptions, getTaskOptions, type JobClass } from '../decorators/task';
+import { defaultScheduleName } from '../schedule/schedule-definitions';
+import type { ScheduleDefinition } from '../schedule/schedule-options';
 import { mergeRetryPolicies } from '../policy/retry-policy';
 import { RegistryError } from '../errors';
 import type { QueueDefinition, RunDefaults, TaskDefinition } from './task-definition';
@@ -15,23 +18,34 @@ export class TaskRegistry {
   private readonly byName = new Map<string, TaskDefinition>();
   private readonly byQueue = new Map<string, QueueDefinition>();
 
-  private constructor(definitions: readonly TaskDefinition[]) {
+  private constructor(
+    definitions: readonly TaskDefinition[],
+    private readonly scheduled: readonly ScheduleDefinition[] = [],
+  ) {
     for (const definition of definitions) this.add(definition);
   }
 
   /** Every exported `@Task` class of the modules; other exports (helpers, providers, constants) are left alone. */
   static fromModules(modules: readonly JobModule[], defaults: RunDefaults = {}): TaskRegistry {
     const definitions: TaskDefinition[] = [];
+    const schedules: ScheduleDefinition[] = [];
     const seen = new Set<JobClass>();
     for (const { file, exports } of modules) {
       for (const [exportName, value] of Object.entries(exports)) {
         const options = getTaskOptions(value);
         if (!options || seen.has(value as JobClass)) continue;
         seen.add(value as JobClass);
-        definitions.push(...definitionsOf(value as JobClass, exportName, file, defaults));
+        const tasks = definitionsOf(value as JobClass, exportName, file, defaults);
+        definitions.push(...tasks);
+        schedules.push(...schedulesOf(value as JobClass, tasks, file));
       }
     }
-    return new TaskRegistry(definitions);
+    return new TaskRegistry(definitions, schedules);
+  }
+
+  /** The `@Schedule`s of the job classes. */
+  schedules(): readonly ScheduleDefinition[] {
+    return this.scheduled;
   }
 
   get(name: string): TaskDefinition | undefined {
@@ -88,6 +102,14 @@ export class TaskRegistry {
       tasks: [...queue.tasks, definition.name],
     });
   }
+}
+
+function schedulesOf(jobClass: JobClass, tasks: readonly TaskDefinition[], file: string): ScheduleDefinition[] {
+  return getSchedules(jobClass).map(({ method, timing, options }) => {
+    const task = tasks.find((definition) => definition.method === method);
+    if (!task) throw new RegistryError(`@Schedule on ${jobClass.name}.${method} in ${file}: ${method} is not a task (a public method of the @Task class)`);
+    return { name: options.name ?? defaultScheduleName(task.name, timing), task: task.name, args: options.args ?? [], timing, catchUp: options.catchUp ?? 'skip' };
+  });
 }
 
 function definitionsOf(jobClass: JobClass, exportName: string, file: string, defaults: RunDefaults): TaskDefinition[] {

@@ -1,13 +1,22 @@
 import type { Logger } from 'pino';
 import { JSON_CONTENT_TYPE } from '../protocol/headers';
-import { parseControlRequest, type ControlReply } from '../protocol/control-message';
+import { parseControlRequest, type ControlReply, type ControlRequest } from '../protocol/control-message';
 import { replyAddressProblem } from '../protocol/reply-address';
 import { buildControlTopology, type TopologyNames } from '../topology/topology';
 import type { Subscription, Transport } from '../transport/transport';
 import type { RuntimeSnapshot } from './runtime-snapshot';
-import type { TaskTracker } from './task-tracker';
+import type { ScheduleView } from '../schedule/scheduler';
+import type { TaskStatus } from './task-status';
 
-/** Answers the questions broadcast on the control exchange: `warren inspect` and `client.status(id)`. */
+/** What the runtime answers with. */
+export interface ControlAnswers {
+  snapshot(): RuntimeSnapshot;
+  status(taskId: string): TaskStatus | undefined;
+  /** Applied only by the runtime that holds the schedules; the others answer undefined. */
+  setSchedulePaused(name: string, paused: boolean): ScheduleView | undefined;
+}
+
+/** Answers the questions broadcast on the control exchange: `warren inspect`, `client.status(id)`, and pausing a schedule. */
 export class ControlResponder {
   private subscription: Subscription | undefined;
 
@@ -15,8 +24,7 @@ export class ControlResponder {
     private readonly transport: Transport,
     private readonly names: TopologyNames,
     private readonly runtimeId: string,
-    private readonly tracker: TaskTracker,
-    private readonly snapshot: () => RuntimeSnapshot,
+    private readonly answers: ControlAnswers,
     private readonly logger: Logger,
   ) {}
 
@@ -29,12 +37,18 @@ export class ControlResponder {
       if (!request || !replyTo) return;
       const problem = replyAddressProblem(replyTo);
       if (problem) return this.logger.warn({ replyTo: replyTo.slice(0, 120) }, `control request not answered: its replyTo ${problem}`);
-      const reply: ControlReply =
-        request.op === 'inspect' ? { runtime: this.runtimeId, snapshot: this.snapshot() } : { runtime: this.runtimeId, status: this.tracker.get(request.taskId) };
+      const reply = this.answer(request);
       this.transport
         .reply(replyTo, Buffer.from(JSON.stringify(reply)), { correlationId: delivery.properties.correlationId, contentType: JSON_CONTENT_TYPE })
         .catch((error: unknown) => this.logger.debug({ err: error }, 'control reply failed'));
     });
+  }
+
+  private answer(request: ControlRequest): ControlReply {
+    const runtime = this.runtimeId;
+    if (request.op === 'inspect') return { runtime, snapshot: this.answers.snapshot() };
+    if (request.op === 'status') return { runtime, status: this.answers.status(request.taskId) };
+    return { runtime, schedule: this.answers.setSchedulePaused(request.name, request.paused) };
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { PoolKind } from '../decorators/task-options';
+import type { ScheduleView } from '../schedule/scheduler';
 import type { TaskEvent } from './task-event';
 
 /** A running runtime at one moment: what dashboards, metrics and `warren inspect` show. */
@@ -17,4 +18,6 @@ export interface RuntimeSnapshot {
   /** The latest failures, retries and rejections, newest first (at most 50). */
   readonly recentFailures: readonly TaskEvent[];
   readonly reconnects: number;
+  /** The schedules it defines; with their last firing and `holder` when it holds them. */
+  readonly schedules: readonly ScheduleView[];
 }

@@ -26,6 +26,9 @@ import type { EventLoopStallMonitor } from './event-loop-stall-monitor';
 import { reportIoStalls, type IoStall } from './io-stall-reporter';
 import { QueueConsumer } from './queue-consumer';
 import { consumerTimeoutWarnings, planQueues, type QueuePlan } from './queue-plan';
+import { Scheduler } from '../schedule/scheduler';
+import type { ScheduleDefinition } from '../schedule/schedule-options';
+import { scheduleDefinitions } from '../schedule/schedule-definitions';
 import { Republisher } from './republisher';
 import { deliveryStages } from './stages/delivery-stages';
 import { StaleBindings } from './stale-bindings';
@@ -98,6 +101,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly admin: QueueAdmin;
   private readonly tracker = new TaskTracker(this.id, (taskId) => this.findRunning(taskId));
   private readonly control: ControlResponder;
+  /** Fires the schedules when this runtime holds them; absent when it defines none. */
+  private readonly scheduler: Scheduler | undefined;
   private readonly events: EventPublisher;
 
   private constructor(
@@ -108,12 +113,18 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     private readonly transport: Transport,
     pools: { io: WatchedIoPool; cpu: CpuPool | undefined },
     names: TopologyNames,
+    schedules: readonly ScheduleDefinition[],
   ) {
     super();
     this.ioPool = pools.io;
     this.admin = new QueueAdmin(transport, names);
     this.events = new EventPublisher(transport, names, this.id, logger);
-    this.control = new ControlResponder(transport, names, this.id, this.tracker, () => this.snapshot(), logger);
+    this.control = new ControlResponder(transport, names, this.id, {
+      snapshot: () => this.snapshot(),
+      status: (taskId) => this.tracker.get(taskId),
+      setSchedulePaused: (name, paused) => this.scheduler?.setPaused(name, paused),
+    }, logger);
+    this.scheduler = schedules.length > 0 ? new Scheduler({ transport, names, runtimeId: this.id, schedules, maxPayloadBytes: config.maxPayloadBytes, logger }) : undefined;
     this.pools = pools.cpu ? [pools.io, pools.cpu] : [pools.io];
     this.consumedQueues = [...plans.map((plan) => plan.brokerQueue), names.controlQueue(this.id)];
     const staleBindings = new StaleBindings(transport, names, logger);
@@ -148,6 +159,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const registry = await scanRegistry(config);
     const names = new TopologyNames(config.broker.namespace);
     const plans = planQueues(registry.queues(), config, names, registry.tasks());
+    const schedules = scheduleDefinitions(registry, config.schedules);
     // The broker closes the channel of a delivery unacknowledged past its consumer_timeout: say so before it happens.
     for (const warning of consumerTimeoutWarnings(plans, config, registry.tasks())) logger.warn({ consumerTimeoutMs: config.broker.consumerTimeoutMs }, warning);
 
@@ -176,7 +188,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         opened.pools.push(cpu);
       }
 
-      const runtime = new Runtime(config, registry, plans, logger, transport, { io, cpu }, names);
+      const runtime = new Runtime(config, registry, plans, logger, transport, { io, cpu }, names, schedules);
       transport.onStateChange((change) => runtime.onConnectionChange(change.state, change.error));
       if (reportsConsumerState(transport)) transport.onConsumerChange((change) => runtime.onConsumerChange(change));
       await runtime.startConsuming();
@@ -192,6 +204,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     await this.events.start();
     await this.control.start();
     for (const consumer of this.consumers) await consumer.start();
+    // Last: a schedule fires into queues that are served by then.
+    await this.scheduler?.start();
     const { stallThresholdMs } = this.config.pools.io;
     if (stallThresholdMs > 0) {
       const { logger } = this;
@@ -213,6 +227,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       counts: { ...this.counts },
       recentFailures: [...this.recentFailures],
       reconnects: this.reconnects,
+      schedules: this.scheduler?.views() ?? [],
     };
   }
 
@@ -273,6 +288,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.state = 'stopping';
     this.stallMonitor?.stop();
     const { logger } = this;
+    // The schedules go first, to another runtime, while this one still serves what they fire.
+    await this.scheduler?.stop();
     await Promise.all([this.control.stop(), ...this.consumers.map((consumer) => consumer.stopConsuming())]);
     const running = this.inFlight;
     if (running > 0) logger.info({ inFlight: running, graceMs }, 'shutting down: waiting for tasks in flight');

@@ -10,7 +10,7 @@ export interface ExchangeDeclaration {
 export interface QueueDeclaration {
   readonly name: string;
   readonly durable: boolean;
-  readonly arguments: Readonly<Record<string, string | number>>;
+  readonly arguments: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface BindingDeclaration {
@@ -75,6 +75,11 @@ export class TopologyNames {
   /** The TTL queue of one delay level, named with its TTL: `warren.delay.level07.128ms`. */
   delayLevelQueue(level: number): string {
     return `${this.delayLevelExchange(level)}.${2 ** level}ms`;
+  }
+
+  /** Single-active-consumer queue holding the schedules' token: whoever the broker gives it to fires the schedules. */
+  get schedulesQueue(): string {
+    return `${this.namespace}.schedules`;
   }
 
   /** Topic exchange of task lifecycle events, routing key `task.<outcome>`. */

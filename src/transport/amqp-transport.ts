@@ -6,12 +6,13 @@ import type { AckBatcher } from './ack-batcher';
 import { connectTarget, scrubSecrets, type BrokerCredentials } from './amqp-credentials';
 import { AmqpConsumer, type AmqpConsumerHost } from './amqp-consumer';
 import { AmqpDelivery, fromAmqpProperties, toAmqpOptions, withEncodableNumbers } from './amqp-delivery';
+import { openAmqpLease } from './amqp-lease';
 import { PublishBlock, type BlockingSource } from './broker-alarm';
 import { describeDifferences, queueArgumentDifferences } from './queue-mismatch';
 import { restoreDelayMs, type ConsumerStateChange, type ConsumerStateSource } from './consumer-state';
 import { redactUrl } from './redact-url';
 import { coalesceWrites, socketOf } from './write-coalescing';
-import type { ConnectionStateChange, Delivery, MessageProperties, PublishOptions, PublishOutcome, QueueInfo, Subscription, Transport } from './transport';
+import type { ConnectionStateChange, Delivery, LeaseChannel, LeaseToken, MessageProperties, PublishOptions, PublishOutcome, QueueInfo, Subscription, Transport } from './transport';
 
 /** RabbitMQ's pseudo-queue for direct reply-to: replies need no queue of their own. */
 const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
@@ -161,6 +162,14 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
         await consumer.cancel();
       },
     };
+  }
+
+  async consumeLease(queue: string, onToken: (token: LeaseToken) => void, onLost: (error: Error | undefined) => void): Promise<LeaseChannel> {
+    const lease = await openAmqpLease(await this.waitForConnection(Number.POSITIVE_INFINITY), queue, onToken, onLost);
+    // Closed with the others on close, so what it holds goes back before the connection does.
+    this.consumerChannels.add(lease.channel);
+    lease.channel.on('close', () => this.consumerChannels.delete(lease.channel));
+    return lease;
   }
 
   async openReplyQueue(onReply: (body: Buffer, properties: MessageProperties) => void): Promise<string> {

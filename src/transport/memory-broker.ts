@@ -247,6 +247,11 @@ export class MemoryBroker {
   }
 
   private nextFreeConsumer(queue: MemoryQueue): MemoryConsumer | undefined {
+    // Single active consumer: the first one gets everything, the next only once it is gone.
+    if (queue.declaration.arguments['x-single-active-consumer'] === true) {
+      const active = queue.consumers[0];
+      return active && (active.prefetch === 0 || active.unacked.size < active.prefetch) ? active : undefined;
+    }
     const count = queue.consumers.length;
     for (let i = 0; i < count; i++) {
       const index = (queue.nextConsumer + i) % count;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TransportError, UnroutableTaskError } from '../errors';
 import type { BindingDeclaration, Topology } from '../topology/topology';
 import { MEMORY_REPLY_PREFIX, memoryBrokerFor, type MemoryBroker, type MemoryConsumer, type StoredMessage } from './memory-broker';
-import type { Delivery, MessageProperties, PublishOptions, PublishOutcome, QueueInfo, Subscription, Transport } from './transport';
+import type { Delivery, LeaseChannel, LeaseToken, MessageProperties, PublishOptions, PublishOutcome, QueueInfo, Subscription, Transport } from './transport';
 
 /** One "connection" to the embedded broker: closing it requeues what its consumers held, as RabbitMQ does. */
 export class MemoryTransport implements Transport {
@@ -58,6 +58,39 @@ export class MemoryTransport implements Transport {
     const entry = { queue, consumer, remove };
     this.consumers.push(entry);
     return { cancel: async () => remove() };
+  }
+
+  async consumeLease(queue: string, onToken: (token: LeaseToken) => void): Promise<LeaseChannel> {
+    this.assertOpen();
+    const held = new Map<LeaseToken, StoredMessage>();
+    const consumer: MemoryConsumer = {
+      prefetch: 32,
+      unacked: new Set(),
+      deliver: (message) => {
+        const token: LeaseToken = { body: message.body, properties: message.properties, redelivered: message.redelivered };
+        held.set(token, message);
+        onToken(token);
+      },
+    };
+    const remove = this.broker.addConsumer(queue, consumer);
+    const entry = { queue, consumer, remove };
+    this.consumers.push(entry);
+    return {
+      // One turn of the event loop: nothing else reaches the broker between these steps.
+      commit: async (publishes, acks) => {
+        this.assertOpen();
+        for (const message of publishes) this.broker.publish(message.exchange, message.routingKey, message.body, message.properties);
+        for (const token of acks) {
+          const message = held.get(token);
+          if (message && held.delete(token)) this.broker.settle(queue, consumer, message, 'ack');
+        }
+      },
+      close: async () => {
+        remove();
+        this.consumers.splice(this.consumers.indexOf(entry), 1);
+        if (!this.closed) this.broker.requeueAll(queue, consumer);
+      },
+    };
   }
 
   async openReplyQueue(onReply: (body: Buffer, properties: MessageProperties) => void): Promise<string> {

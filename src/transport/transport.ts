@@ -30,6 +30,30 @@ export interface Subscription {
 
 export type PublishOutcome = 'routed' | 'unroutable';
 
+/** A message held on a lease channel (see Transport.consumeLease). */
+export interface LeaseToken {
+  readonly body: Buffer;
+  readonly properties: MessageProperties;
+  readonly redelivered: boolean;
+}
+
+export interface OutgoingMessage {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly body: Buffer;
+  readonly properties: MessageProperties;
+}
+
+export interface LeaseChannel {
+  /**
+   * Publishes the messages and acknowledges the tokens in one AMQP transaction: a holder that dies
+   * before the broker has the commit leaves none of it, one that dies after leaves all of it.
+   */
+  commit(publishes: readonly OutgoingMessage[], acks: readonly LeaseToken[]): Promise<void>;
+  /** Stops; what it holds goes back to the queue, for the next consumer. */
+  close(): Promise<void>;
+}
+
 export interface ConnectionStateChange {
   readonly state: 'disconnected' | 'reconnected' | 'failed';
   readonly error?: Error;
@@ -63,6 +87,13 @@ export interface Transport {
 
   /** Consumes with manual acknowledgement; at most `prefetch` deliveries are unacknowledged at once. */
   consume(queue: string, prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<Subscription>;
+
+  /**
+   * Consumes a single-active-consumer queue on its own transactional channel: the broker gives
+   * its messages to one consumer at a time, and to the next when that one goes. `onLost` is
+   * called once if the channel closes under it (the tokens held are void then); open it again.
+   */
+  consumeLease(queue: string, onToken: (token: LeaseToken) => void, onLost: (error: Error | undefined) => void): Promise<LeaseChannel>;
 
   /**
    * Opens this connection's reply address (RabbitMQ's direct reply-to) and returns it for `replyTo`.

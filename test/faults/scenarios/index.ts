@@ -10,6 +10,7 @@ import { leftoverRejectionScenario } from './leftover-rejection';
 import { poisonScenario } from './poison';
 import { resourceAlarmScenario } from './resource-alarm';
 import { retryScenario } from './retry-dead-letter';
+import { schedulerKillScenario } from './scheduler-kill';
 import { sigkillScenario } from './sigkill';
 import { sigtermScenario } from './sigterm';
 import { workerCrashScenario } from './worker-crashes';
@@ -30,4 +31,5 @@ export const SCENARIOS: readonly Scenario[] = [
   resourceAlarmScenario,
   ioStallScenario,
   delayedScenario,
+  schedulerKillScenario,
 ];

@@ -115,7 +115,11 @@ export class Inspector {
   /** Deletes everything the fault config declares in a namespace (best effort). */
   async deleteNamespace(namespace: string): Promise<void> {
     const cascade = buildDelayCascade(new TopologyNames(namespace));
-    const queues = [...FAULT_QUEUES.flatMap((queue) => [`${namespace}.${queue}`, `${namespace}.${queue}.dead`]), ...cascade.queues.map((queue) => queue.name)];
+    const queues = [
+      ...[...FAULT_QUEUES, 'fault-ticks'].flatMap((queue) => [`${namespace}.${queue}`, `${namespace}.${queue}.dead`]),
+      ...cascade.queues.map((queue) => queue.name),
+      `${namespace}.schedules`,
+    ];
     const exchanges = [...['tasks', 'dead'].map((name) => `${namespace}.${name}`), ...cascade.exchanges.map((exchange) => exchange.name)];
     for (const queue of queues) await this.withChannel((channel) => channel.deleteQueue(queue)).catch(() => undefined);
     for (const exchange of exchanges) await this.withChannel((channel) => channel.deleteExchange(exchange)).catch(() => undefined);

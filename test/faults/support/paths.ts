@@ -6,6 +6,7 @@ export const FAULTS_DIR = path.resolve(__dirname, '..');
 export const RESULTS_DIR = path.join(FAULTS_DIR, 'results');
 export const FAULT_CONFIG = path.join(FAULTS_DIR, 'fault.config.ts');
 export const BROKEN_CONFIG = path.join(FAULTS_DIR, 'broken.config.ts');
+export const SCHEDULE_CONFIG = path.join(FAULTS_DIR, 'schedule.config.ts');
 export const WARREN_BIN = path.join(REPO_ROOT, 'bin', 'warren.js');
 
 /** The queues of the fault config (short names); each has a dead-letter queue `<ns>.<queue>.dead`. */

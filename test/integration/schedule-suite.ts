@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { after, test } from 'node:test';
 import pino from 'pino';
 import { connect, resolveConfig, Runtime, type WarrenClient } from '../../src';
@@ -81,4 +83,36 @@ export function scheduleSuite(url: string | undefined): void {
     assert.ok((next?.tick ?? 0) >= resumedAt - 1_000, 'the ticks of the pause are not made up for');
     await assert.rejects(client.pauseSchedule('no-such-schedule', true, { timeoutMs: 300 }), /defines a schedule named 'no-such-schedule'/);
   });
+
+  test('warren schedules lists them with the holder; warren schedules pause and resume change one; an unknown one exits 3', { skip: url === undefined && 'the CLI reaches runtimes of other processes only through RabbitMQ', timeout: 60_000 }, async () => {
+    const warren = (...args: string[]) => runCli(args, { WARREN_BROKER_URL: url as string, WARREN_NAMESPACE: namespace });
+    const listed = await warren('schedules');
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(`held by ${escape(runtimes[0]?.id ?? '')}`));
+    assert.match(listed.stdout, /every-second\s+Ticker\.tick\s+every 1000 ms\s+\d{4}-.*Z\s+\d{4}-.*Z/);
+    const paused = await warren('schedules', 'pause', 'every-second');
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.match(paused.stdout, /every-second paused/);
+    assert.match((await warren('schedules')).stdout, /every-second.*paused/);
+    const resumed = await warren('schedules', 'resume', 'every-second');
+    assert.match(resumed.stdout, /every-second resumed; next firing \d{4}-/);
+    const unknown = await warren('schedules', 'pause', 'nope');
+    assert.equal(unknown.code, 3);
+    assert.match(unknown.stderr, /named 'nope'/);
+  });
+}
+
+const ROOT = path.join(__dirname, '..', '..');
+
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'warren.js'), ...args, '--config', 'test/fixtures/fixture.config.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -107,6 +107,19 @@ export function apiRoutes({ runtime, depths, history, stream }: ApiDependencies)
       path: /^\/api\/queues\/([^/]+)\/dead-letters\/purge$/,
       handle: (context) => onQueue(context, async (queue) => ({ queue, purged: await runtime.admin.purge(queue, 'dead') })),
     },
+    // Every runtime's schedules, with the holder's firings: asked over the control exchange, so it takes a moment.
+    { method: 'GET', path: /^\/api\/schedules$/, handle: async ({ response }) => sendJson(response, 200, { schedules: await runtime.schedules() }) },
+    {
+      method: 'POST',
+      path: /^\/api\/schedules\/([^/]+)\/(pause|resume)$/,
+      handle: async ({ response, params }) => {
+        try {
+          sendJson(response, 200, { schedule: await runtime.pauseSchedule(params[0] ?? '', params[1] === 'pause') });
+        } catch (error) {
+          sendError(response, 404, describe(error));
+        }
+      },
+    },
     { method: 'GET', path: /^\/api\/events$/, handle: ({ request, response }) => stream.open(request, response) },
   ];
 }

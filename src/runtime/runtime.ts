@@ -26,7 +26,8 @@ import type { EventLoopStallMonitor } from './event-loop-stall-monitor';
 import { reportIoStalls, type IoStall } from './io-stall-reporter';
 import { QueueConsumer } from './queue-consumer';
 import { consumerTimeoutWarnings, planQueues, type QueuePlan } from './queue-plan';
-import { Scheduler } from '../schedule/scheduler';
+import { Scheduler, type ScheduleView } from '../schedule/scheduler';
+import { WarrenClient } from '../client/warren-client';
 import type { ScheduleDefinition } from '../schedule/schedule-options';
 import { scheduleDefinitions } from '../schedule/schedule-definitions';
 import { Republisher } from './republisher';
@@ -101,6 +102,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly admin: QueueAdmin;
   private readonly tracker = new TaskTracker(this.id, (taskId) => this.findRunning(taskId));
   private readonly control: ControlResponder;
+  private askingClient: WarrenClient | undefined;
   /** Fires the schedules when this runtime holds them; absent when it defines none. */
   private readonly scheduler: Scheduler | undefined;
   private readonly events: EventPublisher;
@@ -112,7 +114,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     readonly logger: Logger,
     private readonly transport: Transport,
     pools: { io: WatchedIoPool; cpu: CpuPool | undefined },
-    names: TopologyNames,
+    private readonly names: TopologyNames,
     schedules: readonly ScheduleDefinition[],
   ) {
     super();
@@ -229,6 +231,27 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       reconnects: this.reconnects,
       schedules: this.scheduler?.views() ?? [],
     };
+  }
+
+  /**
+   * Every schedule of the live runtimes of this namespace, with the holder's last and next
+   * firings: asked of them all (this one included) over the control exchange.
+   */
+  async schedules(timeoutMs = 300): Promise<ScheduleView[]> {
+    return this.controlClient().schedules({ timeoutMs });
+  }
+
+  /** Pauses or resumes a schedule wherever the schedules are held: here, or on another runtime (asked over the control exchange). */
+  async pauseSchedule(name: string, paused: boolean, timeoutMs = 1_000): Promise<ScheduleView> {
+    const here = this.scheduler?.setPaused(name, paused);
+    if (here) return here;
+    return this.controlClient().pauseSchedule(name, paused, { timeoutMs });
+  }
+
+  /** A client on this runtime's own connection, for questions to every runtime (the dashboard's). Never closed: the runtime closes the transport. */
+  private controlClient(): WarrenClient {
+    this.askingClient ??= new WarrenClient({ transport: this.transport, names: this.names, rpcTimeoutMs: this.config.rpcTimeoutMs, maxPayloadBytes: this.config.maxPayloadBytes, logger: this.logger });
+    return this.askingClient;
   }
 
   /** Event-loop stalls past the threshold since start. */

@@ -32,9 +32,10 @@ function trafficUntilStopped(stack: HttpStack): { stop: () => Promise<void> } {
   };
 }
 
-test('given the dashboard in Chromium, when tasks run and a dead letter is replayed, then the page shows each step live', { timeout: 120_000 }, async (t) => {
+test('given the dashboard in Chromium, when tasks run, a dead letter is replayed and a schedule paused and resumed, then the page shows each step live', { timeout: 120_000 }, async (t) => {
   const started = Date.now();
-  const stack = await startHttpStack();
+  // A schedule of every second, so the page has one to show, pause and resume.
+  const stack = await startHttpStack({}, { schedules: { 'browser-tick': { task: 'Maths.add', everyMs: 1_000, args: [1, 1] } } });
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let traffic: { stop: () => Promise<void> } | undefined;
   try {
@@ -87,6 +88,17 @@ test('given the dashboard in Chromium, when tasks run and a dead letter is repla
     await page.locator('#toast.show', { hasText: 'Replayed 1 dead letter(s) of fx-retry' }).waitFor();
     await page.locator('#dead .dlq[data-queue="fx-retry"]').waitFor({ state: 'detached' });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+
+    // The schedule: listed with its holder, paused and resumed from the page.
+    const schedule = page.locator('#schedules tr[data-schedule="browser-tick"]');
+    await schedule.waitFor();
+    assert.match(await page.locator('#schedules-holder').innerText(), new RegExp(`fired by ${stack.runtime.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    await schedule.locator('button[data-action="pause"]').click();
+    await page.locator('#toast.show', { hasText: 'Paused browser-tick' }).waitFor();
+    await page.locator('#schedules tr[data-schedule="browser-tick"][data-paused="true"]').waitFor();
+    assert.equal(stack.runtime.snapshot().schedules[0]?.paused, true, 'paused in the runtime, not only on the page');
+    await page.locator('#schedules tr[data-schedule="browser-tick"] button[data-action="resume"]').click();
+    await page.locator('#schedules tr[data-schedule="browser-tick"][data-paused="false"]').waitFor();
 
     assert.deepEqual(pageErrors, [], 'no script errors and no CSP violations');
     t.diagnostic(`browser test took ${Date.now() - started} ms`);

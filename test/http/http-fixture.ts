@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { startHttpServer, type HttpServer, type HttpServerOptions } from '../../src';
+import { startHttpServer, type HttpServer, type HttpServerOptions, type ResolvedConfig } from '../../src';
 import { startFixtureStack, type FixtureStack } from '../support/fixture-runtime';
 
 /** The fixture runtime on its own embedded broker, with the HTTP server in front of it. */
@@ -10,9 +10,9 @@ export interface HttpStack extends FixtureStack {
   readonly url: string;
 }
 
-export async function startHttpStack(options: Partial<HttpServerOptions> = {}): Promise<HttpStack> {
+export async function startHttpStack(options: Partial<HttpServerOptions> = {}, config: Partial<ResolvedConfig> = {}): Promise<HttpStack> {
   const url = `memory://http-${randomBytes(4).toString('hex')}`;
-  const stack = await startFixtureStack(url);
+  const stack = await startFixtureStack(url, undefined, config);
   let server: HttpServer;
   try {
     server = await startHttpServer(stack.runtime, { port: 0, host: '127.0.0.1', ...options });

@@ -1,26 +1,23 @@
 import { InvalidCallOptionsError } from '../errors';
+import { callOptionsSchema, firstProblem } from '../options/run-options';
 import { MAX_DELAY_MS } from '../policy/delay-limits';
 import type { CallOptions } from './task-proxy';
 
-/**
- * Pure: when a call's task may start (epoch ms), from its `delayMs` or `at`; undefined for now.
- * A delay that is negative, not a finite number or more than a year ahead is refused here,
- * before anything is published.
- */
+/** The options of a call without `.with(...)`: nothing to check. */
+export const NO_CALL_OPTIONS: CallOptions = Object.freeze({});
+
+/** Refuses a call's options before anything is published: a delay that is negative, not finite or too far, a bad timeout, an unknown key. */
+export function checkCallOptions(task: string, options: CallOptions): void {
+  if (options === NO_CALL_OPTIONS) return;
+  const problem = firstProblem(callOptionsSchema, options);
+  if (problem) throw new InvalidCallOptionsError(`${task}: ${problem}`);
+}
+
+/** Pure: when a call's task may start (epoch ms), from its checked `delayMs` or `at`; undefined for now. */
 export function dueTimeOf(task: string, options: Pick<CallOptions, 'delayMs' | 'at'>, now = Date.now()): number | undefined {
   const { delayMs, at } = options;
-  if (delayMs !== undefined && at !== undefined) throw new InvalidCallOptionsError(`${task}: give delayMs or at, not both`);
-  let dueAt: number;
-  if (delayMs !== undefined) {
-    if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) throw new InvalidCallOptionsError(`${task}: delayMs must be a finite number of milliseconds, 0 or more (got ${String(delayMs)})`);
-    dueAt = now + delayMs;
-  } else if (at !== undefined) {
-    const time = at instanceof Date ? at.getTime() : at;
-    if (typeof time !== 'number' || !Number.isFinite(time)) throw new InvalidCallOptionsError(`${task}: at must be a valid Date or epoch milliseconds (got ${String(at)})`);
-    dueAt = time;
-  } else {
-    return undefined;
-  }
+  const dueAt = delayMs !== undefined ? now + delayMs : at !== undefined ? (at instanceof Date ? at.getTime() : at) : undefined;
+  if (dueAt === undefined) return undefined;
   if (dueAt - now > MAX_DELAY_MS) {
     throw new InvalidCallOptionsError(`${task}: due ${new Date(dueAt).toISOString()}, more than ${MAX_DELAY_MS / 86_400_000} days ahead (the longest delay Warren serves); is the delay in seconds instead of milliseconds?`);
   }

@@ -10,7 +10,7 @@ import type { MessageProperties, Transport } from '../transport/transport';
 import { validateWith, type StandardSchemaV1 } from '../validation/standard-schema';
 import { outgoingTraceHeaders } from '../tracing/trace-propagation';
 import { RecentMap } from '../util/recent-map';
-import { dueTimeOf } from './due-time';
+import { checkCallOptions, dueTimeOf, NO_CALL_OPTIONS } from './due-time';
 import { PendingCalls } from './pending-calls';
 import type { CallOptions, RemoteTask, TaskProxy } from './task-proxy';
 import type { ControlReply, ControlRequest } from '../protocol/control-message';
@@ -82,8 +82,9 @@ export class WarrenClient {
   }
 
   /** Runs a task by name and resolves with its result (rejects with RemoteTaskError if it threw). */
-  async call(task: string, args: readonly unknown[], options: CallOptions = {}, argsSchema?: StandardSchemaV1): Promise<unknown> {
+  async call(task: string, args: readonly unknown[], options: CallOptions = NO_CALL_OPTIONS, argsSchema?: StandardSchemaV1): Promise<unknown> {
     this.assertOpen();
+    checkCallOptions(task, options);
     const now = Date.now();
     const dueAt = dueTimeOf(task, options, now);
     const taskId = randomUUID();
@@ -101,8 +102,9 @@ export class WarrenClient {
   }
 
   /** Publishes a task without waiting for its result; resolves with its id once the broker has it. */
-  async enqueue(task: string, args: readonly unknown[], options: CallOptions = {}, argsSchema?: StandardSchemaV1): Promise<string> {
+  async enqueue(task: string, args: readonly unknown[], options: CallOptions = NO_CALL_OPTIONS, argsSchema?: StandardSchemaV1): Promise<string> {
     this.assertOpen();
+    checkCallOptions(task, options);
     const dueAt = dueTimeOf(task, options);
     if (argsSchema) args = await checkArgs(task, args, argsSchema);
     const taskId = randomUUID();
@@ -178,7 +180,7 @@ export class WarrenClient {
       Object.assign((...args: unknown[]) => this.call(task, args, options, argsSchema), {
         enqueue: (...args: unknown[]) => this.enqueue(task, args, options, argsSchema),
       });
-    return Object.assign(bind({}), { with: bind }) as RemoteTask<(...args: unknown[]) => unknown>;
+    return Object.assign(bind(NO_CALL_OPTIONS), { with: bind }) as RemoteTask<(...args: unknown[]) => unknown>;
   }
 
   private async send(task: string, taskId: string, args: readonly unknown[], options: CallOptions, times: Times, argsSchema: StandardSchemaV1 | undefined): Promise<void> {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
+import { defaultsSchema } from '../options/run-options';
 import type { WarrenConfig } from './define-config';
 import type { ResolvedConfig } from './resolved-config';
 
@@ -27,21 +28,7 @@ const configSchema = z.strictObject({
       password: z.string().optional(),
     })
     .optional(),
-  defaults: z
-    .strictObject({
-      softTimeLimitMs: positiveInt.optional(),
-      hardTimeLimitMs: positiveInt.optional(),
-      retry: z
-        .strictObject({
-          maxAttempts: positiveInt.optional(),
-          initialDelayMs: positiveInt.optional(),
-          factor: z.number().min(1).optional(),
-          maxDelayMs: positiveInt.optional(),
-          jitter: z.number().min(0).max(1).optional(),
-        })
-        .optional(),
-    })
-    .optional(),
+  defaults: defaultsSchema.optional(),
   maxRedeliveries: positiveInt.optional(),
   unknownTaskGraceMs: z.number().int().min(0).optional(),
   requeueDelayMs: positiveInt.optional(),

@@ -31,6 +31,7 @@ import { WarrenClient } from '../client/warren-client';
 import type { ScheduleDefinition } from '../schedule/schedule-options';
 import { scheduleDefinitions } from '../schedule/schedule-definitions';
 import { Republisher } from './republisher';
+import { startParts, stopParts, type RuntimePart } from './runtime-parts';
 import { deliveryStages } from './stages/delivery-stages';
 import { StaleBindings } from './stale-bindings';
 import type { RuntimeSnapshot } from './runtime-snapshot';
@@ -103,6 +104,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly tracker = new TaskTracker(this.id, (taskId) => this.findRunning(taskId));
   private readonly control: ControlResponder;
   private askingClient: WarrenClient | undefined;
+  /** The grace period of the stop under way: the consumers' drain waits this long. */
+  private graceMs = 0;
   /** Fires the schedules when this runtime holds them; absent when it defines none. */
   private readonly scheduler: Scheduler | undefined;
   private readonly events: EventPublisher;
@@ -202,16 +205,53 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     }
   }
 
-  private async startConsuming(): Promise<void> {
-    await this.events.start();
-    await this.control.start();
+  private startConsuming(): Promise<void> {
+    return startParts(this.parts, this.logger);
+  }
+
+  /**
+   * The runtime's parts in start order; they stop in reverse. Events first, so nothing a part
+   * does goes unreported; the schedules last, since they fire into queues that are served by
+   * then, and they go first at a stop, to another runtime, while this one still serves what
+   * they fired. The consumers' stop is the drain: stop taking deliveries, wait out the grace
+   * period, requeue what still runs.
+   */
+  private get parts(): RuntimePart[] {
+    const { logger } = this;
+    const parts: RuntimePart[] = [
+      { name: 'event publisher', start: () => this.events.start(), stop: () => this.events.flush() },
+      { name: 'control responder', start: () => this.control.start(), stop: () => this.control.stop() },
+      { name: 'queue consumers', start: () => this.startConsumers(), stop: () => this.drainConsumers(this.graceMs) },
+      {
+        name: 'event-loop stall monitor',
+        start: () => {
+          const { stallThresholdMs } = this.config.pools.io;
+          if (stallThresholdMs > 0) this.stallMonitor = reportIoStalls({ io: this.ioPool, thresholdMs: stallThresholdMs, heartbeatSeconds: this.config.broker.heartbeatSeconds, logger, onStall: (stall) => this.onStall(stall) });
+        },
+        stop: () => this.stallMonitor?.stop(),
+      },
+    ];
+    const { scheduler } = this;
+    if (scheduler) parts.push({ name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() });
+    return parts;
+  }
+
+  private async startConsumers(): Promise<void> {
     for (const consumer of this.consumers) await consumer.start();
-    // Last: a schedule fires into queues that are served by then.
-    await this.scheduler?.start();
-    const { stallThresholdMs } = this.config.pools.io;
-    if (stallThresholdMs > 0) {
-      const { logger } = this;
-      this.stallMonitor = reportIoStalls({ io: this.ioPool, thresholdMs: stallThresholdMs, heartbeatSeconds: this.config.broker.heartbeatSeconds, logger, onStall: (stall) => this.onStall(stall) });
+  }
+
+  private async drainConsumers(graceMs: number): Promise<void> {
+    const { logger } = this;
+    await Promise.all(this.consumers.map((consumer) => consumer.stopConsuming()));
+    const running = this.inFlight;
+    if (running > 0) logger.info({ inFlight: running, graceMs }, 'shutting down: waiting for tasks in flight');
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
+    const drained = await Promise.race([Promise.all(this.consumers.map((consumer) => consumer.whenIdle())).then(() => 'idle' as const), graceOver]);
+    clearTimeout(timer);
+    if (drained === 'timeout') {
+      const requeued = this.consumers.reduce((sum, consumer) => sum + consumer.requeueInFlight(), 0);
+      logger.warn({ requeued, graceMs }, 'grace period over: tasks still running were requeued');
     }
   }
 
@@ -309,23 +349,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private async shutdown(graceMs: number): Promise<void> {
     this.state = 'stopping';
-    this.stallMonitor?.stop();
+    this.graceMs = graceMs;
     const { logger } = this;
-    // The schedules go first, to another runtime, while this one still serves what they fire.
-    await this.scheduler?.stop();
-    await Promise.all([this.control.stop(), ...this.consumers.map((consumer) => consumer.stopConsuming())]);
-    const running = this.inFlight;
-    if (running > 0) logger.info({ inFlight: running, graceMs }, 'shutting down: waiting for tasks in flight');
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
-    const drained = await Promise.race([Promise.all(this.consumers.map((consumer) => consumer.whenIdle())).then(() => 'idle' as const), graceOver]);
-    clearTimeout(timer);
-    if (drained === 'timeout') {
-      const requeued = this.consumers.reduce((sum, consumer) => sum + consumer.requeueInFlight(), 0);
-      logger.warn({ requeued, graceMs }, 'grace period over: tasks still running were requeued');
-    }
+    await stopParts(this.parts, logger);
     await Promise.allSettled(this.pools.map((pool) => pool.close()));
-    await this.events.flush();
     await this.transport.close();
     this.state = 'stopped';
     logger.info({ runtime: this.id }, 'runtime stopped');

@@ -1,4 +1,5 @@
 import type { QueueSummary } from '../admin/queue-admin';
+import type { PoolKind } from '../decorators/task-options';
 import { describe } from '../errors';
 import type { QueueDepthCache } from '../metrics/queue-depth-cache';
 import type { Runtime } from '../runtime/runtime';
@@ -18,7 +19,7 @@ export interface ApiDependencies {
 export interface DashboardQueue {
   readonly queue: string;
   readonly brokerQueue: string;
-  readonly pool: 'cpu' | 'io';
+  readonly pool: PoolKind;
   readonly prefetch: number;
   readonly running: number;
   readonly messages: number | undefined;

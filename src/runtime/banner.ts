@@ -3,6 +3,8 @@ import type { TaskRegistry } from '../registry/task-registry';
 import { redactUrl } from '../transport/redact-url';
 import type { QueuePlan } from './queue-plan';
 import { table } from '../format/table';
+import { POOL_KINDS } from '../decorators/task-options';
+import { POOL_KIND_SPECS } from '../pools/pool-kinds';
 
 /** The start-up summary, like Celery's `[tasks]` list: what this runtime serves and how. */
 export function formatBanner(config: ResolvedConfig, registry: TaskRegistry, plans: readonly QueuePlan[]): string {
@@ -11,7 +13,7 @@ export function formatBanner(config: ResolvedConfig, registry: TaskRegistry, pla
     `warren runtime`,
     `  broker     ${broker}`,
     `  namespace  ${config.broker.namespace}`,
-    `  pools      cpu: ${config.pools.cpu.threads} worker thread(s) · io: ${config.pools.io.concurrency} in flight per queue (default)`,
+    `  pools      ${POOL_KINDS.map((kind) => POOL_KIND_SPECS[kind].describe(config)).join(' · ')}`,
     '',
     '[queues]',
     ...table(

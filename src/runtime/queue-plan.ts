@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/resolved-config';
 import type { PoolKind } from '../decorators/task-options';
 import type { QueueDefinition, TaskDefinition } from '../registry/task-definition';
+import { POOL_KIND_SPECS } from '../pools/pool-kinds';
 import type { TopologyNames } from '../topology/topology';
 
 /** How one queue is served: which pool, and how many deliveries its consumer may hold. */
@@ -44,7 +45,7 @@ export function planQueues(queues: readonly QueueDefinition[], config: ResolvedC
       brokerQueue: names.workQueue(queue.name),
       deadLetterQueue: names.deadLetterQueue(queue.name),
       pool: queue.pool,
-      prefetch: config.queues[queue.name]?.concurrency ?? queue.concurrency ?? (queue.pool === 'cpu' ? cpuDefault : config.pools.io.concurrency),
+      prefetch: config.queues[queue.name]?.concurrency ?? queue.concurrency ?? POOL_KIND_SPECS[queue.pool].defaultPrefetch(config, cpuDefault),
       longestHardLimitMs: longestHardLimit(queue, byName, config),
     }));
   const { threads } = config.pools.cpu;

@@ -6,8 +6,7 @@ import { loadConfig } from '../config/load-config';
 import type { ResolvedConfig } from '../config/resolved-config';
 import { describe } from '../errors';
 import { createLogger, type Logger } from '../logging/logger';
-import { CpuPool } from '../pools/cpu-pool';
-import { IoPool } from '../pools/io-pool';
+import type { CpuPool } from '../pools/cpu-pool';
 import { JobInstances } from '../pools/job-instances';
 import type { Pool } from '../pools/pool';
 import { scanRegistry } from '../registry/scan-registry';
@@ -26,6 +25,8 @@ import type { EventLoopStallMonitor } from './event-loop-stall-monitor';
 import { reportIoStalls, type IoStall } from './io-stall-reporter';
 import { QueueConsumer } from './queue-consumer';
 import { consumerTimeoutWarnings, planQueues, type QueuePlan } from './queue-plan';
+import { POOL_KIND_SPECS, type PoolKindSpec, type PoolOf } from '../pools/pool-kinds';
+import type { PoolKind } from '../decorators/task-options';
 import { Scheduler, type ScheduleView } from '../schedule/scheduler';
 import { WarrenClient } from '../client/warren-client';
 import type { ScheduleDefinition } from '../schedule/schedule-options';
@@ -180,18 +181,16 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       opened.transport = transport;
       await transport.declare(buildTopology(registry.queues(), names));
 
-      // The I/O pool runs what its queues' prefetch windows let in: its capacity is their sum.
-      const ioCapacity = plans.filter((plan) => plan.pool === 'io').reduce((sum, plan) => sum + plan.prefetch, 0);
-      const io = new WatchedIoPool(new IoPool(instances, ioCapacity, logger));
-      opened.pools.push(io);
-      let cpu: CpuPool | undefined;
-      if (plans.some((plan) => plan.pool === 'cpu')) {
-        if (config.providers && !config.configFile) {
-          logger.warn('providers were given in a config object, not a file: CPU worker threads cannot run them');
-        }
-        cpu = new CpuPool({ threads: config.pools.cpu.threads, configFile: config.configFile, maxOldGenerationSizeMb: config.pools.cpu.maxOldGenerationSizeMb, niceness: config.pools.cpu.niceness, schedIdle: config.pools.cpu.schedIdle, logger });
-        opened.pools.push(cpu);
-      }
+      const openPool = <K extends PoolKind>(kind: K): PoolOf[K] | undefined => {
+        const spec = POOL_KIND_SPECS[kind] as PoolKindSpec<K>;
+        const ofKind = plans.filter((plan) => plan.pool === kind);
+        if (!spec.needed(ofKind)) return undefined;
+        const pool = spec.open({ config, plans: ofKind, instances, logger });
+        opened.pools.push(pool);
+        return pool;
+      };
+      const io = openPool('io') as WatchedIoPool;
+      const cpu = openPool('cpu');
 
       const runtime = new Runtime(config, registry, plans, logger, transport, { io, cpu }, names, schedules);
       transport.onStateChange((change) => runtime.onConnectionChange(change.state, change.error));

@@ -56,6 +56,11 @@ test('given the dashboard in Chromium, when tasks run, a dead letter is replayed
     const id = await stack.client.proxy(MathJobs).add.enqueue(2, 3);
     await page.locator(`#recent tr[data-task-id="${id}"][data-outcome="succeeded"]`).waitFor();
 
+    // A task with a countdown shows as scheduled, with its due time, then runs.
+    const later = await stack.client.proxy(MathJobs).add.with({ delayMs: 1_500 }).enqueue(4, 5);
+    assert.match(await page.locator(`#recent tr[data-task-id="${later}"][data-outcome="scheduled"]`).innerText(), /due \d{2}:\d{2}:\d{2}/);
+    await page.locator(`#recent tr[data-task-id="${later}"][data-outcome="succeeded"]`).waitFor();
+
     // A dead letter shows up with its reason, and in the failures.
     const key = `browser-gate-${randomNamespace()}`;
     await assert.rejects(stack.client.proxy(RetryJobs).gate(key), RemoteTaskError);

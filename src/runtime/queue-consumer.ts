@@ -54,6 +54,8 @@ interface InFlight {
   traceparent: string | undefined;
 }
 
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
 /** A delivery in flight that the stages see: decoded, for a task of this queue. */
 type AdmittedInFlight = InFlight & Admitted;
 
@@ -111,7 +113,7 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
   }
 
   private async handle(delivery: Delivery): Promise<void> {
-    const entry: InFlight = { delivery, started: performance.now(), settled: false, request: undefined, definition: undefined, args: [], running: false, traceparent: undefined };
+    const entry: InFlight = { delivery, started: performance.now(), settled: false, request: undefined, definition: undefined, args: NO_ARGS, running: false, traceparent: undefined };
     this.inFlight.add(entry);
     try {
       await this.process(entry);
@@ -146,7 +148,12 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
     entry.definition = definition;
     entry.args = request.args;
     const admitted = entry as AdmittedInFlight;
-    for (const stage of this.deps.stages) if (!(await stage.admit<AdmittedInFlight>(admitted, this))) return;
+    for (const stage of this.deps.stages) {
+      // Most stages let most deliveries through at once: only a promise is awaited, so passing costs no turn.
+      const passed = stage.admit<AdmittedInFlight>(admitted, this);
+      if (passed === true) continue;
+      if (passed === false || !(await passed)) return;
+    }
 
     entry.running = true;
     entry.traceparent = request.trace?.traceparent ?? traceparentForTask(request.id);

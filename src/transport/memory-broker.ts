@@ -201,9 +201,21 @@ export class MemoryBroker {
   private enqueue(queue: MemoryQueue, message: StoredMessage): void {
     queue.messages.push(message);
     const ttl = queue.declaration.arguments['x-message-ttl'];
-    // unref: an embedded broker holding a delayed retry must not keep the process alive.
-    if (typeof ttl === 'number') message.expiry = setTimeout(() => this.expire(queue, message), ttl).unref();
+    if (typeof ttl === 'number') this.armExpiry(queue, message, Date.now() + ttl);
     this.scheduleDispatch(queue);
+  }
+
+  /**
+   * Node's timers run on the event loop's cached clock, which lags the wall clock when the loop is
+   * busy, so a timer can fire a few milliseconds early: like RabbitMQ, a message expires only once
+   * the wall clock says so, or a countdown would start before its due time.
+   */
+  private armExpiry(queue: MemoryQueue, message: StoredMessage, expiresAt: number): void {
+    // unref: an embedded broker holding a delayed retry must not keep the process alive.
+    message.expiry = setTimeout(() => {
+      if (Date.now() < expiresAt) this.armExpiry(queue, message, expiresAt);
+      else this.expire(queue, message);
+    }, Math.max(1, expiresAt - Date.now())).unref();
   }
 
   /** A message whose TTL passed while it waited leaves through the queue's dead-letter exchange. */

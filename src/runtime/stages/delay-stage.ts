@@ -11,17 +11,15 @@ import type { DeliveryStage } from './stage';
 export function delayStage(republisher: Republisher): DeliveryStage {
   return {
     name: 'delay',
-    async admit(admitted, act) {
+    admit(admitted, act) {
       const { dueAt, task } = admitted.request;
       if (dueAt === undefined) return true;
       const waitMs = dueAt - Date.now();
       if (waitMs < 1) return true;
       if (waitMs > MAX_DELAY_MS) {
-        await act.reject(admitted, new InvalidMessageError(`Due ${new Date(dueAt).toISOString()}, over ${MAX_DELAY_MS / 86_400_000} days ahead, the longest delay Warren serves`));
-        return false;
+        return act.reject(admitted, new InvalidMessageError(`Due ${new Date(dueAt).toISOString()}, over ${MAX_DELAY_MS / 86_400_000} days ahead, the longest delay Warren serves`)).then(() => false);
       }
-      await act.replaceWith(admitted, republisher.schedule(admitted.delivery, task, dueAt), { outcome: 'scheduled', nextAttemptAt: dueAt });
-      return false;
+      return act.replaceWith(admitted, republisher.schedule(admitted.delivery, task, dueAt), { outcome: 'scheduled', nextAttemptAt: dueAt }).then(() => false);
     },
   };
 }

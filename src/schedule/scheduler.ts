@@ -54,6 +54,8 @@ export class Scheduler {
   /** Set while we hold the schedules. */
   private state: ScheduleState | undefined;
   private dirty = false;
+  /** Counts the holdings given up: a round that awaited across one knows its holding is over. */
+  private holdings = 0;
   private timer: NodeJS.Timeout | undefined;
   private reopenTimer: NodeJS.Timeout | undefined;
   private reopenAttempt = 0;
@@ -128,6 +130,8 @@ export class Scheduler {
     try {
       this.lease = await this.deps.transport.consumeLease(this.deps.names.schedulesQueue, (token) => this.onToken(token), (error) => this.onLost(error));
       this.reopenAttempt = 0;
+      // The token can arrive before the lease's channel is handed back: its round found no channel to commit on.
+      if (this.state) this.kick();
     } catch (error) {
       this.deps.logger.warn({ err: error }, `could not consume ${this.deps.names.schedulesQueue}: ${describe(error)}; trying again`);
       this.reopenLater();
@@ -159,6 +163,7 @@ export class Scheduler {
   }
 
   private release(): void {
+    this.holdings++;
     clearTimeout(this.timer);
     this.state = undefined;
     this.held = [];
@@ -206,16 +211,26 @@ export class Scheduler {
     }
     const next: ScheduleState = { version: 1, writtenAt: now, holder: this.deps.runtimeId, schedules };
     const replaced = this.held.splice(0);
+    const holding = this.holdings;
+    // Ours from now: the token it writes may arrive (and be merged in) before the commit returns.
+    this.state = next;
+    this.dirty = false;
     try {
       await lease.commit([...publishes, { exchange: '', routingKey: this.deps.names.schedulesQueue, body: encodeState(next), properties: tokenProperties() }], replaced);
     } catch (error) {
-      // Nothing of it happened: the channel is gone, and with it the tokens; the next holder fires these ticks.
+      // None of it happened; without its tokens the channel holds nothing: give it up, and the
+      // next holder (this runtime again, or another) fires these ticks.
       this.deps.logger.warn({ err: error }, `committing the schedules failed: ${describe(error)}`);
+      if (holding === this.holdings) {
+        const failed = this.lease;
+        this.lease = undefined;
+        this.release();
+        void failed?.close();
+        this.reopenLater();
+      }
       return;
     }
-    if (this.state !== state) return; // lost meanwhile
-    this.state = next;
-    this.dirty = false;
+    if (holding !== this.holdings) return; // lost meanwhile
     for (const id of fired) this.deps.logger.info({ taskId: id }, `fired ${id}`);
     this.armTimer(now);
   }

@@ -13,7 +13,7 @@ const broker = requireBroker();
 /** A job in both pools whose constructor takes a class, so only decorator metadata can inject it. */
 const CANARY_JOBS = `import 'reflect-metadata';
 import { threadId } from 'node:worker_threads';
-import { Task, injectable } from 'warren';
+import { Schedule, Task, injectable } from 'warren';
 
 @injectable()
 export class Pepper {
@@ -45,6 +45,11 @@ export class IoCanary {
 
   async probe(): Promise<Probe> {
     return { threadId, paramTypes: paramTypes(IoCanary), taste: this.pepper.taste };
+  }
+
+  @Schedule({ everyMs: 1_000 }, { name: 'canary-tick' })
+  async tick(): Promise<string> {
+    return this.pepper.taste;
   }
 }
 `;
@@ -142,6 +147,12 @@ describe('Warren installed from its tarball into a project outside the repositor
       assert.equal(app.code, 0, app.stdout + app.stderr);
       assert.match(app.stdout, /^Hashes\.sha256 \(cpu pool\): [0-9a-f]{16}\.\.\. after 10000 rounds$/m);
       assert.match(app.stdout, /^Greetings\.greet \(io pool\): Hello, world!/m);
+
+      // The schedule of the user's job class fires on the installed runtime, and the installed CLI lists it.
+      await runtime.waitFor(/"msg":"fired schedule:canary-tick@/, 15_000);
+      const schedules = await run(warren(), ['schedules'], { cwd: project, env: env() });
+      assert.equal(schedules.code, 0, schedules.stdout + schedules.stderr);
+      assert.match(schedules.stdout, /canary-tick\s+IoCanary\.tick\s+every 1000 ms/);
 
       const canary = await run(process.execPath, ['--require', 'warren/register', 'canary.ts'], { cwd: project, env: env() });
       assert.equal(canary.code, 0, canary.stdout + canary.stderr);

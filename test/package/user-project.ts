@@ -80,17 +80,25 @@ export class Watched {
     this.closed = new Promise((resolve) => child.on('close', (code) => resolve(code)));
   }
 
-  /** Resolves when stdout has matched; rejects if the child exits first. */
-  waitFor(pattern: RegExp): Promise<void> {
+  /** Resolves when stdout has matched; rejects if the child exits first, or after `timeoutMs`, with what it printed. */
+  waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<void> {
     return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.child.stdout?.off('data', check);
+        reject(new Error(`printed no ${pattern} within ${timeoutMs} ms\n${this.stdout}\n${this.stderr}`));
+      }, timeoutMs);
       const check = () => {
         if (pattern.test(this.stdout)) {
+          clearTimeout(timer);
           this.child.stdout?.off('data', check);
           resolve();
         }
       };
       this.child.stdout?.on('data', check);
-      void this.closed.then((code) => reject(new Error(`exited ${code} before printing ${pattern}\n${this.stdout}\n${this.stderr}`)));
+      void this.closed.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`exited ${code} before printing ${pattern}\n${this.stdout}\n${this.stderr}`));
+      });
       check();
     });
   }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import pino from 'pino';
 import { connect, resolveConfig, Runtime, type WarrenClient } from '../../src';
+import { run } from '../package/user-project';
 import { randomNamespace } from '../support/fixture-runtime';
 import { firings } from './fixtures/schedule-jobs';
 
@@ -105,12 +105,7 @@ export function scheduleSuite(url: string | undefined): void {
 const ROOT = path.join(__dirname, '..', '..');
 
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'warren.js'), ...args, '--config', 'test/fixtures/fixture.config.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return run(process.execPath, [path.join(ROOT, 'bin', 'warren.js'), ...args, '--config', 'test/fixtures/fixture.config.ts'], { cwd: ROOT, env: { ...process.env, ...env } });
 }
 
 function escape(text: string): string {

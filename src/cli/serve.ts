@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../config/resolved-config';
 import { checkHttpOptions } from '../http/access';
+import { ensurePortFree } from '../http/port-check';
 import { startHttpServer, type HttpServer } from '../http/http-server';
 import { createLogger, type Logger } from '../logging/logger';
 import { Runtime } from '../runtime/runtime';
@@ -19,7 +20,10 @@ export interface Served {
 export async function serve(config: ResolvedConfig, options: { grace?: number }): Promise<Served> {
   const logger = createLogger(config.logLevel);
   // A server that would be open to the network without a token stops the start before anything runs.
-  if (config.http) checkHttpOptions(config.http);
+  if (config.http) {
+    checkHttpOptions(config.http);
+    await ensurePortFree(config.http.host, config.http.port);
+  }
 
   // Signals are handled from the first moment, so one that arrives during start-up still
   // means a graceful stop once the runtime is up, never a kill halfway through.

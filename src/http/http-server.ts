@@ -14,6 +14,7 @@ import { sendError, sendHtml } from './respond';
 import { matchRoute, type Route } from './routes';
 import { TaskHistory } from './task-history';
 import { TaskStream } from './task-stream';
+import { portError } from './port-check';
 
 export interface HttpServerOptions {
   /** 0 picks a free port. */
@@ -101,7 +102,7 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
     runtime.off('task', onTask);
     stream.close();
     metrics.close();
-    throw error;
+    throw portError(host, options.port, error as NodeJS.ErrnoException);
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/`;

@@ -5,5 +5,5 @@ import fixture from '../fixtures/fixture.config';
 export default defineConfig({
   ...fixture,
   jobs: ['../fixtures/jobs/fixture-jobs.ts', '../fixtures/jobs/retry-jobs.ts'],
-  http: { port: 0, host: process.env.WARREN_TEST_HTTP_HOST || '127.0.0.1' },
+  http: { port: Number(process.env.WARREN_TEST_HTTP_PORT || 0), host: process.env.WARREN_TEST_HTTP_HOST || '127.0.0.1' },
 });

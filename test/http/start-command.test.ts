@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { request } from './http-fixture';
@@ -49,5 +50,22 @@ describe('a served runtime with an http section', () => {
     const { stdout, stderr } = run.output();
     assert.match(stderr + stdout, /http\.host '0\.0\.0\.0' is reachable beyond this machine: set http\.token/);
     assert.doesNotMatch(stdout, /runtime started/);
+  });
+
+  test('given an http.port another process listens on, when started, then it stops before the runtime starts, naming the port', { timeout: 30_000 }, async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as net.AddressInfo;
+    try {
+      const run = start({ WARREN_TEST_HTTP_PORT: String(port) });
+      const [code] = await run.closed;
+      assert.equal(code, 2, 'a config mistake');
+      const { stdout, stderr } = run.output();
+      assert.match(stderr, new RegExp(`^warren: http\\.port ${port} on 127\\.0\\.0\\.1 is already in use: stop what listens there, or set another http\\.port`, 'm'));
+      assert.doesNotMatch(stderr, /unexpected failure|\n\s+at /, 'a message, not a stack');
+      assert.doesNotMatch(stdout, /runtime started/);
+    } finally {
+      holder.close();
+    }
   });
 });

@@ -44,8 +44,11 @@ export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOp
   const taskLabel = (task: string) => (knownTasks.has(task) ? task : UNKNOWN_TASK);
 
   collectDefaultMetrics({ register: registry, prefix: 'warren_' });
+  // prom-client names these three gauges `_total`, which Prometheus keeps for counters (promtool
+  // check metrics refuses them); their counts by type stay, in the gauges without the suffix.
+  for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) registry.removeSingleMetric(`warren_nodejs_${name}`);
 
-  const tasks = new Counter({ name: 'warren_tasks_total', help: 'Deliveries finished, by task and outcome (succeeded, retried, failed, rejected, expired).', labelNames: ['task', 'queue', 'pool', 'outcome'], registers });
+  const tasks = new Counter({ name: 'warren_tasks_total', help: 'Deliveries settled, by task and outcome (succeeded, retried, failed, rejected, expired, scheduled).', labelNames: ['task', 'queue', 'pool', 'outcome'], registers });
   const duration = new Histogram({ name: 'warren_task_duration_seconds', help: 'From receipt to settlement of a delivery, by task and outcome.', labelNames: ['task', 'queue', 'outcome'], buckets: DURATION_BUCKETS, registers });
   const wait = new Histogram({ name: 'warren_task_queue_wait_seconds', help: 'From when a task became due (its publish, or the end of its countdown or retry backoff) to receipt, by task.', labelNames: ['task', 'queue'], buckets: WAIT_BUCKETS, registers });
   const retries = new Counter({ name: 'warren_task_retries_total', help: 'Failed attempts that were scheduled to run again.', labelNames: ['task', 'queue'], registers });

@@ -80,6 +80,18 @@ describe('/metrics', () => {
     }
   });
 
+  test('no gauge or histogram carries the _total suffix Prometheus keeps for counters (promtool check metrics refuses it)', TIMEOUT, async () => {
+    const stack = await startHttpStack();
+    try {
+      const { body } = await request(stack.http.url, '/metrics');
+      const types = [...body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map(([, name, type]) => ({ name: name as string, type: type as string }));
+      assert.ok(types.some((metric) => metric.name === 'warren_nodejs_active_handles' && metric.type === 'gauge'), 'the handle counts by type stay');
+      assert.deepEqual(types.filter((metric) => metric.name.endsWith('_total') && metric.type !== 'counter'), []);
+    } finally {
+      await stack.stop();
+    }
+  });
+
   test('given a CPU task that exits its worker, when scraped, then the worker restart is counted', TIMEOUT, async () => {
     const stack = await startHttpStack();
     try {

@@ -1,8 +1,8 @@
 import { InvalidCallOptionsError, RemoteTaskError, RpcTimeoutError, UnroutableTaskError } from '../errors';
-import { CliError, EXIT, loadBrokerConfig, openClient, printJson, type CommonOptions } from './cli-support';
+import { CliError, EXIT, loadBrokerConfig, openClient, print, printJson, type CommonOptions } from './cli-support';
 
-/** `warren call <task> [args]`: runs a task and prints its result as JSON. */
-export async function callCommand(task: string, argsJson: string | undefined, options: CommonOptions & { timeout?: number; delay?: number }): Promise<void> {
+/** `warren call <task> [args]`: runs a task and prints its result as JSON; with `--enqueue`, publishes it and prints its id. */
+export async function callCommand(task: string, argsJson: string | undefined, options: CommonOptions & { timeout?: number; delay?: number; enqueue?: boolean }): Promise<void> {
   let args: unknown;
   try {
     args = argsJson === undefined ? [] : JSON.parse(argsJson);
@@ -12,6 +12,11 @@ export async function callCommand(task: string, argsJson: string | undefined, op
   const list = Array.isArray(args) ? args : [args]; // a single non-array value is the one argument
   const client = await openClient(loadBrokerConfig(options, 'call'));
   try {
+    if (options.enqueue) {
+      // The id alone on stdout, for `warren status $(warren call ... --enqueue)`.
+      print(await client.enqueue(task, list, { delayMs: options.delay }));
+      return;
+    }
     printJson(await client.call(task, list, { timeoutMs: options.timeout, delayMs: options.delay }));
   } catch (error) {
     if (error instanceof RemoteTaskError) {

@@ -46,6 +46,7 @@ Examples:
   warren run app.ts                              run a TypeScript app script (as node -r warren/register app.ts)
   warren call Images.checksum '["aGVsbG8=", 3]'  run a task and print its result
   warren call Crawler.fetchTitle '"https://example.com"' --delay 90s   run it in 90 s
+  warren status $(warren call Images.checksum '["aGVsbG8=", 3]' --enqueue)   where it is
   warren dlq list images                         read the dead letters of a queue
   WARREN_BROKER_URL=amqp://guest:guest@127.0.0.1:5672 warren queues --json`,
   );
@@ -96,6 +97,7 @@ program
   .addOption(configOption())
   .option('--timeout <ms>', 'how long to wait for the result (counted from the due time with --delay)', parseMs)
   .option('--delay <duration>', 'start the task this long from now: 90s, 500ms, 5m, 2h, 30d (at most a year)', parseDelay)
+  .option('--enqueue', 'publish the task without waiting for its result, and print its id (for warren status)')
   .action(callCommand);
 
 program

@@ -62,6 +62,13 @@ describe('warren CLI against a running runtime on RabbitMQ', { skip: node.skip }
     assert.equal(JSON.parse(later.stdout), 3);
     assert.ok(Date.now() - calledAt >= 1_500, 'not before its delay');
 
+    const enqueued = await run('call', 'Maths.add', '[1, 2]', '--enqueue', '--delay', '1s');
+    assert.equal(enqueued.code, 0, enqueued.stderr);
+    const id = enqueued.stdout.trim();
+    assert.match(id, /^[0-9a-f-]{36}$/, 'the task id alone');
+    const status = await run('status', id);
+    assert.match(status.stdout, new RegExp(`^${id} (scheduled|queued|succeeded) \\(Maths\\.add`), status.stdout + status.stderr);
+
     const garbled = await run('call', 'Maths.add', '[1, 2]', '--delay', 'soon');
     assert.equal(garbled.code, 2);
     assert.match(garbled.stderr, /expected a duration such as 90s/);

@@ -57,6 +57,11 @@ export class QueueAdmin {
     private readonly names: TopologyNames,
   ) {}
 
+  /** Whether the work queue `<ns>.<queue>` exists on the broker. */
+  async exists(queue: string): Promise<boolean> {
+    return (await this.transport.queueInfo(this.names.workQueue(queue))) !== undefined;
+  }
+
   async queues(queues: readonly string[]): Promise<QueueSummary[]> {
     return Promise.all(
       queues.map(async (queue) => {

@@ -60,6 +60,23 @@ export async function openAdmin(config: ResolvedConfig): Promise<{ admin: QueueA
   return { admin: new QueueAdmin(transport, new TopologyNames(config.broker.namespace)), close: () => transport.close() };
 }
 
+/**
+ * The short name of a queue as given on the command line: `crawl`, or as `warren queues` prints
+ * it, `warren.crawl` (or its dead-letter queue, `warren.crawl.dead`). A queue the broker does not
+ * have is a usage error that names the queues there are, not the broker's 404.
+ */
+export async function knownQueue(admin: QueueAdmin, config: ResolvedConfig, given: string): Promise<string> {
+  const prefix = `${config.broker.namespace}.`;
+  const unprefixed = given.startsWith(prefix) ? given.slice(prefix.length) : given;
+  const queue = unprefixed.endsWith('.dead') && !(await admin.exists(unprefixed)) ? unprefixed.slice(0, -'.dead'.length) : unprefixed;
+  if (await admin.exists(queue)) return queue;
+  const declared = await queueNames(config).catch(() => [] as string[]);
+  throw new CliError(
+    `No queue '${given}' on namespace '${config.broker.namespace}' (no ${prefix}${queue} on the broker)${declared.length ? `; the job files declare: ${declared.join(', ')}` : ''}`,
+    EXIT.usage,
+  );
+}
+
 /** The queues the config's job files declare. */
 export async function queueNames(config: ResolvedConfig): Promise<string[]> {
   return (await scanRegistry(config)).queues().map((queue) => queue.name).sort();

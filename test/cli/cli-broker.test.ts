@@ -88,6 +88,15 @@ describe('warren CLI against a running runtime on RabbitMQ', { skip: node.skip }
 
     const [entry] = JSON.parse((await run('dlq', 'list', 'fx-retry', '--json')).stdout) as Array<{ taskId: string; reason: string }>;
     assert.equal(entry?.reason, `gate ${key} is closed`);
+    // The broker's spelling of the queue, as warren queues prints it, works too.
+    const ns = stack.config.broker.namespace;
+    assert.deepEqual(JSON.parse((await run('dlq', 'list', `${ns}.fx-retry`, '--json')).stdout).map((e: { taskId: string }) => e.taskId), [entry?.taskId]);
+    for (const args of [['dlq', 'list', 'nosuch'], ['dlq', 'replay', 'nosuch', '--yes'], ['dlq', 'purge', 'nosuch', '--yes'], ['purge', 'nosuch', '--yes']]) {
+      const unknown = await run(...args);
+      assert.equal(unknown.code, 2, `${args.join(' ')}: ${unknown.stdout}${unknown.stderr}`);
+      assert.match(unknown.stderr, new RegExp(`^warren: No queue 'nosuch' on namespace '${ns}' \\(no ${ns}\\.nosuch on the broker\\); the job files declare: fx-cpu, fx-cpu-retry, fx-io, fx-retry$`, 'm'));
+      assert.doesNotMatch(unknown.stderr, /unexpected failure|NOT.FOUND/);
+    }
     const shown = await run('dlq', 'show', 'fx-retry', entry!.taskId);
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /error\s+NonRetryableError: gate .* is closed/);

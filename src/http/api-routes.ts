@@ -1,4 +1,3 @@
-import type { QueueSummary } from '../admin/queue-admin';
 import type { PoolKind } from '../decorators/task-options';
 import { describe } from '../errors';
 import type { QueueDepthCache } from '../metrics/queue-depth-cache';
@@ -55,13 +54,10 @@ export function apiRoutes({ runtime, depths, history, stream }: ApiDependencies)
       method: 'GET',
       path: /^\/api\/queues$/,
       handle: async ({ response }) => {
-        let summaries: QueueSummary[] = [];
-        let depthsError: string | undefined;
-        try {
-          summaries = await depths.get();
-        } catch (error) {
-          depthsError = describe(error); // the plan and rates are still worth showing
-        }
+        // The latest depths at once, however old: the plan and rates are worth showing during an outage too.
+        const known = await depths.known();
+        const summaries = known.summaries;
+        const depthsError = known.error ? describe(known.error) : undefined;
         const queues: DashboardQueue[] = ownQueues().map((own) => {
           const summary = summaries.find((s) => s.queue === own.queue);
           return {
@@ -76,7 +72,7 @@ export function apiRoutes({ runtime, depths, history, stream }: ApiDependencies)
             ratePerSecond: history.rate(own.queue),
           };
         });
-        sendJson(response, 200, { queues, depthsError });
+        sendJson(response, 200, { queues, depthsError, depthsAgeMs: known.ageMs ?? null });
       },
     },
     {

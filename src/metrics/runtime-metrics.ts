@@ -157,8 +157,19 @@ export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOp
   });
 
   // Three gauges from one broker answer: each collector asks the cache, which asks the broker once.
-  // Stale or missing depths must not look like real ones: on a failure they are left out and counted.
-  const depthErrors = new Counter({ name: 'warren_queue_depth_errors_total', help: 'Scrapes whose queue depths could not be read from the broker (the depth gauges are then left out).', registers });
+  // A scrape gets the latest answer at once, however old, and its age says how stale it is: during
+  // an outage the depths stop moving and the age grows, and the failed questions are counted.
+  const depthErrors = new Counter({ name: 'warren_queue_depth_errors_total', help: 'Scrapes whose latest question for queue depths to the broker failed (the depth gauges then hold the last answer).', registers });
+  new Gauge({
+    name: 'warren_queue_depth_age_seconds',
+    help: 'How old the queue depth gauges are: since the broker last answered (a couple of seconds normally, growing during an outage).',
+    registers,
+    async collect() {
+      this.reset();
+      const { ageMs } = await depths.known();
+      if (ageMs !== undefined) this.set(ageMs / 1000);
+    },
+  });
   const depthGauge = (name: string, help: string, read: (summary: QueueSummary) => number | undefined, countErrors = false) =>
     new Gauge({
       name,
@@ -167,10 +178,8 @@ export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOp
       registers,
       async collect() {
         this.reset();
-        const summaries = await depths.get().catch(() => {
-          if (countErrors) depthErrors.inc();
-          return [];
-        });
+        const { summaries, error } = await depths.known();
+        if (error && countErrors) depthErrors.inc();
         for (const summary of summaries) {
           const value = read(summary);
           if (value !== undefined) this.set({ queue: summary.queue }, value);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { register as globalRegistry } from 'prom-client';
-import { RemoteTaskError } from '../../src';
+import { createRuntimeMetrics, QueueDepthCache, RemoteTaskError } from '../../src';
 import { encodeTaskRequest } from '../../src/protocol/task-request';
 import { HEADERS } from '../../src/protocol/headers';
 import { memoryBrokerFor } from '../../src/transport/memory-broker';
@@ -76,6 +76,26 @@ describe('/metrics', () => {
       assert.notEqual(sample(text, 'warren_process_cpu_user_seconds_total'), undefined);
       assert.doesNotMatch(await globalRegistry.metrics(), /warren_/, "prom-client's global registry is left alone");
     } finally {
+      await stack.stop();
+    }
+  });
+
+  test('given a broker that stops answering, when scraped, then the last depths come at once with their age, and the failed question is counted', TIMEOUT, async () => {
+    const stack = await startHttpStack();
+    let answering = true;
+    const real = () => stack.runtime.admin.queues(stack.runtime.snapshot().queues.map((queue) => queue.queue));
+    // A question that never ends, and a timeout past this test's own: a scrape that waited for it would never finish.
+    const depths = new QueueDepthCache(() => (answering ? real() : new Promise<never>(() => {})), { ttlMs: 0, timeoutMs: 10 * 60_000 });
+    const metrics = createRuntimeMetrics(stack.runtime, { depths });
+    try {
+      assert.match(await metrics.render(), /^warren_queue_depth\{queue="fx-io"\} 0$/m);
+      answering = false;
+      const during = await metrics.render();
+      assert.match(during, /^warren_queue_depth\{queue="fx-io"\} 0$/m, 'the last answer, not nothing');
+      assert.match(during, /^warren_queue_depth_age_seconds \d/m);
+      assert.match(during, /^warren_runtime_ready 1$/m);
+    } finally {
+      metrics.close();
       await stack.stop();
     }
   });

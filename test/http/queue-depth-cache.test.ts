@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { QueueDepthCache, type QueueSummary } from '../../src';
 
 const summary: QueueSummary = { queue: 'q', brokerQueue: 'warren.q', messages: 3, consumers: 1, deadLetters: 0 };
 
 describe('QueueDepthCache', () => {
+  // Its timeout timer does not hold the process open (a stopping runtime must not wait for it): these tests do.
+  let keepAlive: NodeJS.Timeout | undefined;
+  before(() => void (keepAlive = setInterval(() => {}, 1_000)));
+  after(() => clearInterval(keepAlive));
+
   test('given many scrapes at once, when they ask, then the broker is asked once and all get its answer', async () => {
     let asked = 0;
     const cache = new QueueDepthCache(async () => {
@@ -40,6 +45,28 @@ describe('QueueDepthCache', () => {
     await assert.rejects(cache.get(), /broker down/);
     await assert.rejects(cache.get(), /broker down/);
     assert.equal(asked, 1);
+  });
+
+  test('given an answer and then a broker that never answers, when known depths are asked for, then the last answer comes at once with its age and the failure', async () => {
+    let answering = true;
+    const cache = new QueueDepthCache(() => (answering ? Promise.resolve([summary]) : new Promise<never>(() => {})), { ttlMs: 0, timeoutMs: 50 });
+    assert.deepEqual((await cache.known()).summaries, [summary]);
+    answering = false;
+    const during = await cache.known(); // does not wait out the 50 ms timeout
+    assert.deepEqual(during.summaries, [summary]);
+    assert.ok(during.ageMs !== undefined && during.ageMs < 50, `the answer's age: ${during.ageMs} ms`);
+    await assert.rejects(cache.get(), /did not report queue depths within 50 ms/);
+    const after = await cache.known();
+    assert.deepEqual(after.summaries, [summary], 'still the last answer');
+    assert.match(after.error?.message ?? '', /did not report queue depths/);
+  });
+
+  test('given no answer ever, when known depths are asked for, then they wait for the first one and say when it failed', async () => {
+    const cache = new QueueDepthCache(async () => {
+      throw new Error('broker down');
+    });
+    const known = await cache.known();
+    assert.deepEqual([known.summaries, known.ageMs, known.error?.message], [[], undefined, 'broker down']);
   });
 
   test('given a broker that never answers, when asked, then the question times out', async () => {

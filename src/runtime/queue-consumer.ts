@@ -26,7 +26,6 @@ export interface QueueConsumerDeps {
   readonly republisher: Republisher;
   readonly staleBindings: StaleBindings;
   readonly maxPayloadBytes: number;
-  readonly maxRedeliveries: number;
   readonly unknownTaskGraceMs: number;
   /** How long a message handed back for another runtime waits before it is delivered again. */
   readonly requeueDelayMs: number;

@@ -105,8 +105,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly tracker = new TaskTracker(this.id, (taskId) => this.findRunning(taskId));
   private readonly control: ControlResponder;
   private askingClient: WarrenClient | undefined;
-  /** The grace period of the stop under way: the consumers' drain waits this long. */
-  private graceMs = 0;
   /** Fires the schedules when this runtime holds them; absent when it defines none. */
   private readonly scheduler: Scheduler | undefined;
   private readonly events: EventPublisher;
@@ -147,7 +145,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           staleBindings,
           stages,
           maxPayloadBytes: config.maxPayloadBytes,
-          maxRedeliveries: config.maxRedeliveries,
           unknownTaskGraceMs: config.unknownTaskGraceMs,
           requeueDelayMs: config.requeueDelayMs,
           logger,
@@ -205,22 +202,22 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   private startConsuming(): Promise<void> {
-    return startParts(this.parts, this.logger);
+    return startParts(this.parts(), this.logger);
   }
 
   /**
    * The runtime's parts in start order; they stop in reverse. Events first, so nothing a part
    * does goes unreported; the schedules last, since they fire into queues that are served by
    * then, and they go first at a stop, to another runtime, while this one still serves what
-   * they fired. The consumers' stop is the drain: stop taking deliveries, wait out the grace
-   * period, requeue what still runs.
+   * they fired. The consumers' stop is the drain: stop taking deliveries, wait out `graceMs`,
+   * requeue what still runs.
    */
-  private get parts(): RuntimePart[] {
+  private parts(graceMs = this.config.shutdownGraceMs): RuntimePart[] {
     const { logger } = this;
     const parts: RuntimePart[] = [
       { name: 'event publisher', start: () => this.events.start(), stop: () => this.events.flush() },
       { name: 'control responder', start: () => this.control.start(), stop: () => this.control.stop() },
-      { name: 'queue consumers', start: () => this.startConsumers(), stop: () => this.drainConsumers(this.graceMs) },
+      { name: 'queue consumers', start: () => this.startConsumers(), stop: () => this.drainConsumers(graceMs) },
       {
         name: 'event-loop stall monitor',
         start: () => {
@@ -348,9 +345,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private async shutdown(graceMs: number): Promise<void> {
     this.state = 'stopping';
-    this.graceMs = graceMs;
     const { logger } = this;
-    await stopParts(this.parts, logger);
+    await stopParts(this.parts(graceMs), logger);
     await Promise.allSettled(this.pools.map((pool) => pool.close()));
     await this.transport.close();
     this.state = 'stopped';

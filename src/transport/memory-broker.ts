@@ -76,7 +76,7 @@ export class MemoryBroker {
   bindExchange(binding: ExchangeBindingDeclaration): void {
     for (const name of [binding.source, binding.destination]) if (!this.exchanges.has(name)) throw new Error(`NOT_FOUND - no exchange '${name}'`);
     const list = this.exchangeBindings.get(binding.source) ?? [];
-    if (!list.some((b) => b.destination === binding.destination && b.routingKey === binding.routingKey && JSON.stringify(b.arguments ?? {}) === JSON.stringify(binding.arguments ?? {}))) list.push(binding);
+    if (!list.some((b) => sameRoute(b.destination, b, binding.destination, binding))) list.push(binding);
     this.exchangeBindings.set(binding.source, list);
   }
 
@@ -283,7 +283,12 @@ function indexOf<T>(items: Denque<T>, item: T): number {
 }
 
 function sameBinding(a: BindingDeclaration, b: BindingDeclaration): boolean {
-  return a.queue === b.queue && a.routingKey === b.routingKey && JSON.stringify(a.arguments ?? {}) === JSON.stringify(b.arguments ?? {});
+  return sameRoute(a.queue, a, b.queue, b);
+}
+
+/** Two bindings of one source to the same destination, key and arguments: binding the second again is a no-op, as on RabbitMQ. */
+function sameRoute(aTo: string, a: Pick<BindingDeclaration, 'routingKey' | 'arguments'>, bTo: string, b: Pick<BindingDeclaration, 'routingKey' | 'arguments'>): boolean {
+  return aTo === bTo && a.routingKey === b.routingKey && JSON.stringify(a.arguments ?? {}) === JSON.stringify(b.arguments ?? {});
 }
 
 /** Routing as RabbitMQ does it for the exchange types Warren declares. */

@@ -228,3 +228,31 @@ export class BrokerBlockedError extends TransportError {
     super(`RabbitMQ is blocking publishes: ${reason}; ${detail}`);
   }
 }
+
+/** The result store could not be reached or refused a write; the runtime stops taking work on stored queues until it is back. */
+export class ResultStoreError extends WarrenError {}
+
+/** A task's result is larger than `results.maxResultBytes`: the task fails rather than store a truncated row. */
+export class ResultTooLargeError extends NonRetryableError {
+  constructor(
+    readonly task: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`The result of ${task} is ${bytes} bytes encoded, over results.maxResultBytes (${limit}): return less, or store the data elsewhere and return where`);
+  }
+}
+
+/** `client.result(id)` found no finished task with that id within its timeout. */
+export class ResultTimeoutError extends WarrenError {
+  constructor(
+    readonly taskId: string,
+    readonly timeoutMs: number,
+    readonly lastState: string,
+  ) {
+    super(`Task ${taskId} had no result after ${timeoutMs} ms (last known state: ${lastState})`);
+  }
+}
+
+/** A call that needs a result store (`client.result`, `warren result`) where none is configured. */
+export class NoResultStoreError extends WarrenError {}

@@ -55,6 +55,7 @@ import fg from 'fast-glob';
 import { ensureChromiumInstalled } from './support/chromium';
 import { ENV_BROKER_URL, ensureRabbitMqInstalled, rabbitNodeEnv, rabbitNodeFromEnv, startRabbitNode, type RabbitNode } from './support/rabbitmq-node';
 import { ENV_TEST_TIER, inCi } from './support/requirements';
+import { ENV_POSTGRES_URL, ensurePostgresInstalled, postgresNodeEnv, startPostgres, type PostgresNode } from './support/postgres-node';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -125,7 +126,8 @@ const needsBrowser = (file: string): boolean => file.endsWith('.browser.test.ts'
 const isFault = (file: string): boolean => file.endsWith('.fault.test.ts');
 const needsRabbitMq = (file: string): boolean =>
   file.endsWith('.rabbitmq.test.ts') || /\brequire(?:Broker|RabbitNode)\(/.test(fs.readFileSync(path.join(ROOT, file), 'utf8'));
-const isUnit = (file: string): boolean => !needsBrowser(file) && !isFault(file) && !needsRabbitMq(file);
+const needsPostgres = (file: string): boolean => file.endsWith('.postgres.test.ts') || /\brequirePostgres\(/.test(fs.readFileSync(path.join(ROOT, file), 'utf8'));
+const isUnit = (file: string): boolean => !needsBrowser(file) && !isFault(file) && !needsRabbitMq(file) && !needsPostgres(file);
 
 async function testFiles(filters: string[], unitOnly: boolean): Promise<string[]> {
   const all = (await fg('test/**/*.test.ts', { cwd: ROOT, ignore: ['**/node_modules/**'], onlyFiles: true })).sort();
@@ -168,9 +170,29 @@ async function main(): Promise<number> {
     })();
     nodeStarting.catch(() => {}); // awaited below
   }
+  // PostgreSQL for the result-store files and the fault suite, installed after RabbitMQ (one dpkg lock).
+  let postgres: PostgresNode | undefined;
+  let postgresStarting: Promise<PostgresNode> | undefined;
+  if (!unit && (faultSuite || files.some(needsPostgres))) {
+    if (process.env[ENV_POSTGRES_URL]) {
+      say(`postgres: using ${ENV_POSTGRES_URL}=${process.env[ENV_POSTGRES_URL]} (no server started)`);
+    } else {
+      say('postgres: ensuring postgresql is installed, starting a throwaway server (background)');
+      const pgLog = (line: string): void => say(`  [postgres] ${line}`);
+      postgresStarting = (async () => {
+        await rabbitInstalled;
+        await ensurePostgresInstalled(pgLog);
+        postgres = await startPostgres({ log: pgLog });
+        if (stopRequested) await postgres.stop();
+        return postgres;
+      })();
+      postgresStarting.catch(() => {}); // awaited below
+    }
+  }
   cleanup = async () => {
     if (nodeStarting) await nodeStarting.catch(() => undefined);
-    if (node) await node.stop();
+    if (postgresStarting) await postgresStarting.catch(() => undefined);
+    await Promise.all([node?.stop(), postgres?.stop()]);
   };
 
   try {
@@ -201,6 +223,11 @@ async function main(): Promise<number> {
       if (!started) return 1;
       Object.assign(env, rabbitNodeEnv(started));
       say(`broker: ${started.nodeName} at ${started.url}${Date.now() - t > 100 ? ` (waited ${secs(t)})` : ''}`);
+    }
+    if (postgresStarting) {
+      const started = await postgresStarting; // rejects with what failed
+      Object.assign(env, postgresNodeEnv(started));
+      say(`postgres: ${started.url}`);
     }
     if (chromiumReady) {
       const t = Date.now();
@@ -251,6 +278,7 @@ async function main(): Promise<number> {
     const t = Date.now();
     await cleanup();
     if (node) say(`broker: node stopped (${secs(t)})`);
+    if (postgres) say('postgres: server stopped');
   }
 }
 

@@ -6,6 +6,7 @@ import type { ResolvedConfig } from '../config/resolved-config';
 import { createLogger, type Logger } from '../logging/logger';
 import { TopologyNames } from '../topology/topology';
 import { openTransport } from '../transport/open-transport';
+import { openResultStore, RESULT_STORE_DEFAULTS } from '../results/open-result-store';
 import { WarrenClient } from './warren-client';
 
 export interface ConnectOptions {
@@ -20,6 +21,11 @@ export interface ConnectOptions {
   readonly username?: string;
   /** Broker password, apart from the URL (percent-encoding not needed). Default: the config's `broker.password` (or `WARREN_BROKER_PASSWORD`), else the URL's. */
   readonly password?: string;
+  /**
+   * The result store `client.result(id)` reads: a postgres:// URL, or memory://. Default: the
+   * config's `results.url` (or `WARREN_RESULTS_URL`); with the embedded broker, the embedded store.
+   */
+  readonly resultsUrl?: string;
 }
 
 /** Connects a client: `const client = await connect(); client.proxy(Images).thumbnail(...)`. */
@@ -35,9 +41,14 @@ export async function connect(options: ConnectOptions = {}): Promise<WarrenClien
     username: options.username ?? config?.broker.username,
     password: options.password ?? config?.broker.password,
   });
+  const namespace = options.namespace ?? config?.broker.namespace ?? 'warren';
+  const embedded = url === undefined || url.startsWith('memory://');
+  const resultsUrl = options.resultsUrl ?? (config ? config.results?.url : (nonEmpty(process.env.WARREN_RESULTS_URL) ?? (embedded ? 'memory://' : undefined)));
+  const resultStore = resultsUrl === undefined ? undefined : openResultStore({ ...RESULT_STORE_DEFAULTS, ...config?.results, url: resultsUrl }, namespace, logger);
   return new WarrenClient({
+    resultStore,
     transport,
-    names: new TopologyNames(options.namespace ?? config?.broker.namespace ?? 'warren'),
+    names: new TopologyNames(namespace),
     rpcTimeoutMs: options.rpcTimeoutMs ?? config?.rpcTimeoutMs ?? 60_000,
     maxPayloadBytes: config?.maxPayloadBytes ?? 4 * 1024 * 1024,
     logger,

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { getMethodOptions, getTaskOptions, type JobClass } from '../decorators/task';
-import { ClientClosedError, ConnectionLostError, ExchangeNotFoundError, InvalidArgumentsError, NamespaceNotDeclaredError, RemoteTaskError, UnroutableTaskError, WarrenError } from '../errors';
+import { ClientClosedError, ConnectionLostError, ExchangeNotFoundError, InvalidArgumentsError, NamespaceNotDeclaredError, NoResultStoreError, RemoteTaskError, ResultStoreError, ResultTimeoutError, UnroutableTaskError, WarrenError, describe } from '../errors';
+import { FINAL_STATES, type ResultStore } from '../results/result-store';
+import { statusOfRow } from '../results/stored-status';
+import { ResultWaiter } from './result-waiter';
 import { decodeTaskReply } from '../protocol/task-reply';
 import { encodeTaskRequest } from '../protocol/task-request';
 import type { TopologyNames } from '../topology/topology';
@@ -24,6 +27,8 @@ export interface WarrenClientOptions {
   readonly rpcTimeoutMs: number;
   readonly maxPayloadBytes: number;
   readonly logger: Logger;
+  /** Where finished tasks are read by id (opened on first use, closed with the client); none: `result` rejects. */
+  readonly resultStore?: ResultStore;
 }
 
 /** Publishes tasks and waits for their replies. Get one with `connect()`. */
@@ -37,8 +42,11 @@ export class WarrenClient {
   private replyTo: Promise<string> | undefined;
   private replyAddress: string | undefined;
   private closed = false;
+  private storeOpening: Promise<ResultStore> | undefined;
+  private readonly waiter: ResultWaiter;
 
   constructor(private readonly options: WarrenClientOptions) {
+    this.waiter = new ResultWaiter(() => this.openStore(), 100, (error) => options.logger.debug({ err: error }, `reading results failed; trying again: ${describe(error)}`));
     options.transport.onStateChange(({ state, error }) => {
       if (state === 'reconnected') return;
       // Replies come through this connection's direct reply-to: after a reconnect they cannot
@@ -114,17 +122,41 @@ export class WarrenClient {
   }
 
   /**
-   * Where a task is: asks every runtime (they remember their latest 10 000 tasks) and takes the
-   * most recent answer. No runtime knows it: `queued` if this client published it, else `unknown`.
+   * A task's result, from the result store: resolves once the task has succeeded (at once if it
+   * already had, whoever called it, even before this process started), rejects with
+   * RemoteTaskError if it failed, dead-lettered or expired, and with ResultTimeoutError if it has
+   * not finished within `timeoutMs` (default: the client's rpcTimeoutMs).
+   */
+  async result<T = unknown>(taskId: string, options: { timeoutMs?: number } = {}): Promise<T> {
+    this.assertOpen();
+    const store = await this.openStore();
+    const timeoutMs = options.timeoutMs ?? this.options.rpcTimeoutMs;
+    const row = await this.waiter.wait(taskId, timeoutMs);
+    if (!row) {
+      const last = await store.get(taskId).catch(() => undefined);
+      throw new ResultTimeoutError(taskId, timeoutMs, last?.state ?? (this.published.get(taskId) !== undefined ? 'queued' : 'unknown'));
+    }
+    if (row.state === 'succeeded') return row.result as T;
+    const error = row.error ?? { name: 'WarrenError', message: `the task ended ${row.state}` };
+    throw new RemoteTaskError(row.task, taskId, error.name, error.message, error.stack, error.data);
+  }
+
+  /**
+   * Where a task is. A finished task is read from the result store when there is one; otherwise
+   * every runtime is asked (they remember their latest 10 000 tasks) and the most recent answer
+   * wins, then the store's row. Nobody knows it: `queued` if this client published it, else `unknown`.
    */
   async status(taskId: string, options: { timeoutMs?: number } = {}): Promise<TaskStatus> {
+    const row = this.options.resultStore ? await (await this.openStore()).get(taskId) : undefined;
+    if (row && FINAL_STATES.has(row.state)) return statusOfRow(row);
     const replies = await this.ask({ op: 'status', taskId }, options.timeoutMs ?? 500);
     const known = replies
       .map((reply) => ('status' in reply ? reply.status : undefined))
       .filter((status): status is TaskStatus => status !== undefined)
       .sort((a, b) => (a.since ?? '').localeCompare(b.since ?? ''));
     const latest = known.at(-1);
-    if (latest) return latest;
+    if (latest) return { ...latest, source: 'runtime' };
+    if (row) return statusOfRow(row);
     const task = this.published.get(taskId);
     return task ? { taskId, task, state: 'queued' } : { taskId, state: 'unknown' };
   }
@@ -172,6 +204,8 @@ export class WarrenClient {
     if (this.closed) return;
     this.closed = true;
     this.pending.failAll(new ClientClosedError('The client was closed while calls were waiting for their replies'));
+    this.waiter.close();
+    await Promise.allSettled([this.storeOpening?.then((store) => store.close())]);
     await this.options.transport.close();
   }
 
@@ -270,6 +304,23 @@ export class WarrenClient {
     }
     if (outcome.ok) call.resolve(outcome.result);
     else call.reject(new RemoteTaskError(call.task, taskId, outcome.error.name, outcome.error.message, outcome.error.stack, outcome.error.data));
+  }
+
+  private openStore(): Promise<ResultStore> {
+    const store = this.options.resultStore;
+    if (!store) {
+      return Promise.reject(
+        new NoResultStoreError(`No result store is configured for namespace '${this.options.names.namespace}': set results.url in runtime.config.ts (or WARREN_RESULTS_URL) to a postgres:// URL, for the runtime and the client`),
+      );
+    }
+    this.storeOpening ??= store.open().then(
+      () => store,
+      (error: unknown) => {
+        this.storeOpening = undefined; // the next call tries again
+        throw error instanceof ResultStoreError ? error : new ResultStoreError(`Cannot open the result store: ${describe(error)}`, { cause: error });
+      },
+    );
+    return this.storeOpening;
   }
 
   private assertOpen(): void {

@@ -70,6 +70,8 @@ export interface WarrenConfig {
     hardTimeLimitMs?: number | undefined;
     /** Default: 1 attempt (no retry); when retried, 1 s doubling to at most 5 min, 20 % jitter. */
     retry?: Omit<RetryPolicy, 'retryOn'> | undefined;
+    /** Whether outcomes go to the result store (when one is configured). Default true. */
+    storeResult?: boolean | undefined;
   };
   /**
    * Deliveries of one message that may end without an acknowledgement (the runtime died while
@@ -103,6 +105,20 @@ export interface WarrenConfig {
    * or `{ everyMs: 30_000 }`. `@Schedule` on a task method does the same in code.
    */
   schedules?: Record<string, ConfigSchedule> | undefined;
+  /**
+   * Where task outcomes outlive the call, for \`client.result(id)\`, \`client.status(id)\` and
+   * \`warren result\` from any process. Default: the embedded store with the embedded broker; none with RabbitMQ.
+   */
+  results?: {
+    /** \`postgres://user:pass@host:5432/db\`, or \`memory://\` (this process only). \`WARREN_RESULTS_URL\` overrides it. */
+    url?: string | undefined;
+    /** How long a finished task's row is kept. Default 86 400 000 ms (1 day, Celery's \`result_expires\`). */
+    retentionMs?: number | undefined;
+    /** Largest result (JSON-encoded) stored; a task returning more fails with ResultTooLargeError. Default 1 MiB. */
+    maxResultBytes?: number | undefined;
+    /** The table, created and migrated by Warren; schema-qualified if you like. Default \`warren_tasks\`. */
+    table?: string | undefined;
+  };
   /** Per-queue overrides, by queue name. */
   queues?: Record<string, { concurrency?: number }>;
   /** Runs in the main thread and in every CPU worker thread before any job class is resolved. */

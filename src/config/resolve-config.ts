@@ -2,6 +2,8 @@ import os from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
 import { defaultsSchema } from '../options/run-options';
+import { RESULT_STORE_DEFAULTS } from '../results/open-result-store';
+import { TABLE_NAME } from '../results/postgres-schema';
 import type { WarrenConfig } from './define-config';
 import type { ResolvedConfig } from './resolved-config';
 
@@ -11,6 +13,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const brokerUrl = z
   .string()
   .refine((value) => /^(amqps?|memory):\/\//.test(value), 'must start with amqp://, amqps:// or memory://');
+
+const resultsUrl = z
+  .string()
+  .refine((value) => /^(postgres(ql)?|memory):\/\//.test(value), 'must start with postgres://, postgresql:// or memory://');
 
 const configSchema = z.strictObject({
   broker: z
@@ -46,6 +52,14 @@ const configSchema = z.strictObject({
       io: z.strictObject({ concurrency: positiveInt.optional(), stallThresholdMs: z.number().int().nonnegative().optional() }).optional(),
     })
     .optional(),
+  results: z
+    .strictObject({
+      url: z.union([z.literal(''), resultsUrl]).optional(),
+      retentionMs: positiveInt.optional(),
+      maxResultBytes: positiveInt.optional(),
+      table: z.string().regex(TABLE_NAME, 'must be a lower-case identifier, optionally schema-qualified (warren_tasks, jobs.warren_tasks)').optional(),
+    })
+    .optional(),
   queues: z.record(z.string(), z.strictObject({ concurrency: positiveInt.optional() })).optional(),
   schedules: z
     .record(
@@ -74,6 +88,7 @@ export interface ConfigEnvironment {
   readonly WARREN_NAMESPACE?: string;
   readonly WARREN_BROKER_USERNAME?: string;
   readonly WARREN_BROKER_PASSWORD?: string;
+  readonly WARREN_RESULTS_URL?: string;
 }
 
 /**
@@ -96,6 +111,12 @@ export function resolveConfig(
   if (url !== undefined && !brokerUrl.safeParse(url).success) {
     throw new ConfigError(`Invalid broker URL from WARREN_BROKER_URL: must start with amqp://, amqps:// or memory://`);
   }
+  const resultsUrlGiven = nonEmpty(env.WARREN_RESULTS_URL) ?? nonEmpty(config.results?.url);
+  if (resultsUrlGiven !== undefined && !resultsUrl.safeParse(resultsUrlGiven).success) {
+    throw new ConfigError(`Invalid result store URL from WARREN_RESULTS_URL: must start with postgres://, postgresql:// or memory://`);
+  }
+  // The embedded broker comes with the embedded store: everything in this process.
+  const storeUrl = resultsUrlGiven ?? (url === undefined || url.startsWith('memory://') ? 'memory://' : undefined);
   const logLevel = nonEmpty(env.WARREN_LOG_LEVEL) ?? config.logLevel ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`Invalid WARREN_LOG_LEVEL '${logLevel}': use one of ${LOG_LEVELS.join(', ')}`);
@@ -116,6 +137,7 @@ export function resolveConfig(
       softTimeLimitMs: config.defaults?.softTimeLimitMs ?? 300_000,
       hardTimeLimitMs: config.defaults?.hardTimeLimitMs ?? 600_000,
       retry: config.defaults?.retry,
+      storeResult: config.defaults?.storeResult,
     },
     maxRedeliveries: config.maxRedeliveries ?? 5,
     unknownTaskGraceMs: config.unknownTaskGraceMs ?? 300_000,
@@ -131,6 +153,15 @@ export function resolveConfig(
       },
       io: { concurrency: config.pools?.io?.concurrency ?? 32, stallThresholdMs: config.pools?.io?.stallThresholdMs ?? 1_000 },
     },
+    results:
+      storeUrl === undefined
+        ? undefined
+        : {
+            url: storeUrl,
+            retentionMs: config.results?.retentionMs ?? RESULT_STORE_DEFAULTS.retentionMs,
+            maxResultBytes: config.results?.maxResultBytes ?? RESULT_STORE_DEFAULTS.maxResultBytes,
+            table: config.results?.table ?? RESULT_STORE_DEFAULTS.table,
+          },
     queues: config.queues ?? {},
     schedules: config.schedules ?? {},
     providers: config.providers,

@@ -25,6 +25,8 @@ export interface ResolvedConfig {
     readonly cpu: { readonly threads: number; readonly maxOldGenerationSizeMb: number | undefined; readonly niceness: number; readonly schedIdle: boolean };
     readonly io: { readonly concurrency: number; readonly stallThresholdMs: number };
   };
+  /** The result store, when there is one. */
+  readonly results: { readonly url: string; readonly retentionMs: number; readonly maxResultBytes: number; readonly table: string } | undefined;
   readonly queues: Readonly<Record<string, { readonly concurrency?: number }>>;
   readonly schedules: Readonly<Record<string, ConfigSchedule>>;
   readonly providers: ProviderSetup | undefined;

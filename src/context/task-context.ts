@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { SoftTimeLimitError, WarrenError } from '../errors';
+import { SoftTimeLimitError, WarrenError, describe } from '../errors';
 import { DeadlineClock } from '../util/deadline-clock';
 
 /** What a running task can know about its own run. */
@@ -15,7 +15,15 @@ export interface TaskContext {
   readonly signal: AbortSignal;
   /** The caller's W3C trace context, for logs and for anything the task calls in turn. */
   readonly traceparent: string | undefined;
+  /**
+   * Reports how far the run is (a number, or any JSON value up to 64 KiB): `client.status(id)`,
+   * the dashboard and the result store show the latest while the task runs. Throws for a value JSON cannot carry.
+   */
+  progress(value: unknown): void;
 }
+
+/** Largest progress value, encoded: progress is a hint for people watching, not a channel for data. */
+export const MAX_PROGRESS_BYTES = 64 * 1024;
 
 export interface RunInfo {
   readonly taskId: string;
@@ -23,6 +31,8 @@ export interface RunInfo {
   readonly attempt: number;
   readonly softTimeLimitMs: number | undefined;
   readonly traceparent: string | undefined;
+  /** Where `progress(value)` goes, as JSON text; none: it is only checked. */
+  readonly onProgress?: (encoded: string) => void;
 }
 
 const storage = new AsyncLocalStorage<RunContext>();
@@ -59,6 +69,18 @@ class RunContext implements TaskContext {
       if (this.stopped) this.controller.abort(this.stopped);
     }
     return this.controller.signal;
+  }
+
+  progress(value: unknown): void {
+    let encoded: string | undefined;
+    try {
+      encoded = JSON.stringify(value);
+    } catch (error) {
+      throw new WarrenError(`${this.run.task}: progress(value) needs a value JSON can encode: ${describe(error)}`, { cause: error });
+    }
+    if (encoded === undefined) throw new WarrenError(`${this.run.task}: progress(value) needs a value JSON can encode, not ${typeof value}`);
+    if (encoded.length > MAX_PROGRESS_BYTES) throw new WarrenError(`${this.run.task}: progress(value) is ${encoded.length} characters encoded, over ${MAX_PROGRESS_BYTES}: report a summary`);
+    this.run.onProgress?.(encoded);
   }
 
   /** Aborts the signal with `reason`, unless an earlier limit already did. */

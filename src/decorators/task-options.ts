@@ -16,6 +16,11 @@ export interface RunOptions {
    */
   readonly hardTimeLimitMs?: number;
   readonly retry?: RetryPolicy;
+  /**
+   * Whether the task's outcome is written to the result store (when one is configured) before its
+   * message is acknowledged. Default true; false for tasks whose results nobody fetches by id.
+   */
+  readonly storeResult?: boolean;
 }
 
 /** What `@Task` records on a job class. Every public method of the class becomes a task. */

@@ -26,6 +26,8 @@ export function probeRoutes(runtime: Runtime, metrics: RuntimeMetrics): Route[] 
         const ready = runtime.ready;
         if (ready) return sendJson(response, 200, { ready, state });
         // Connected, but a queue is not served (the broker took its consumer away): say which.
+        const paused = runtime.pausedForStore;
+        if (paused.length > 0 && state === 'running') return sendJson(response, 503, { ready, state: 'result store unreachable', pausedQueues: paused, resultStore: runtime.resultStore?.description });
         const missingConsumers = runtime.missingConsumers;
         const why = state !== 'running' ? state : runtime.brokerConnected ? 'consumer missing' : 'reconnecting';
         sendJson(response, 503, missingConsumers.length > 0 ? { ready, state: why, missingConsumers } : { ready, state: why });

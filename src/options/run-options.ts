@@ -27,6 +27,7 @@ export const runOptionsShape = {
   softTimeLimitMs: positiveInt.optional(),
   hardTimeLimitMs: positiveInt.optional(),
   retry: z.strictObject({ ...retryShape, retryOn: retryOn.optional() }).optional(),
+  storeResult: z.boolean({ error: 'must be true or false' }).optional(),
 };
 
 export const taskOptionsSchema = z.strictObject({

@@ -6,7 +6,7 @@ import { TaskTimeLimitError, UnsendableValueError, WorkerCrashedError, describe 
 import { isRetryable } from '../policy/retry-policy';
 import { serializeError } from '../protocol/serialized-error';
 import type { Deadline } from '../util/deadline-clock';
-import { isLeftoverRejection, type CpuTaskMessage, type CpuWorkerData, type LeftoverRejection } from './cpu-worker-protocol';
+import { isLeftoverRejection, isTaskProgress, type CpuTaskMessage, type CpuWorkerData, type LeftoverRejection } from './cpu-worker-protocol';
 import type { Pool, RunResult, TaskRun } from './pool';
 import { TaskStartTimes } from './task-start-times';
 import { workerExecArgv } from './worker-exec-argv';
@@ -18,6 +18,8 @@ export interface CpuPoolOptions {
   readonly niceness: number;
   readonly schedIdle: boolean;
   readonly logger: Logger;
+  /** Where a task's `currentTask().progress(value)` goes. */
+  readonly onProgress?: (taskId: string, value: unknown) => void;
 }
 
 /**
@@ -54,7 +56,8 @@ export class CpuPool implements Pool {
     // Errors outside any task (a worker dying while idle): piscina replaces the worker; say so.
     this.piscina.on('error', (error: unknown) => options.logger.error({ err: error }, 'CPU worker error outside a task'));
     this.piscina.on('message', (message: unknown) => {
-      if (isLeftoverRejection(message)) logLeftover(options.logger, message);
+      if (isTaskProgress(message)) options.onProgress?.(message.taskId, JSON.parse(message.encoded));
+      else if (isLeftoverRejection(message)) logLeftover(options.logger, message);
     });
   }
 

@@ -44,6 +44,20 @@ export interface LeftoverRejection {
   readonly error: SerializedError;
 }
 
+/** Marks a worker's message with a running task's progress. */
+export const TASK_PROGRESS = 'warren:task-progress';
+
+export interface TaskProgress {
+  readonly [TASK_PROGRESS]: true;
+  readonly taskId: string;
+  /** The value, as JSON text. */
+  readonly encoded: string;
+}
+
+export function isTaskProgress(message: unknown): message is TaskProgress {
+  return typeof message === 'object' && message !== null && (message as Record<string, unknown>)[TASK_PROGRESS] === true;
+}
+
 export function isLeftoverRejection(message: unknown): message is LeftoverRejection {
   return typeof message === 'object' && message !== null && (message as Record<string, unknown>)[LEFTOVER_REJECTION] === true;
 }

@@ -10,7 +10,7 @@ import { isRetryable, mergeRetryPolicies } from '../policy/retry-policy';
 import { serializeError } from '../protocol/serialized-error';
 import { invokeTask } from './invoke-task';
 import { JobInstances } from './job-instances';
-import { LEFTOVER_REJECTION, type CpuTaskMessage, type CpuWorkerData, type LeftoverRejection } from './cpu-worker-protocol';
+import { LEFTOVER_REJECTION, TASK_PROGRESS, type CpuTaskMessage, type CpuWorkerData, type LeftoverRejection, type TaskProgress } from './cpu-worker-protocol';
 import type { RunResult } from './pool';
 import { markStarted, startTimesView } from './task-start-times';
 import { unsendable } from './sendable';
@@ -104,7 +104,8 @@ export default async function runCpuTask(message: CpuTaskMessage): Promise<RunRe
     // The hard limit counts the task's own run: not a new thread's loading of the job module and
     // the config's providers, which under load took seconds and killed tasks that had not begun.
     if (message.startSlot !== undefined) markStarted(startTimes, message.startSlot);
-    const result = await invokeTask(instances, found, { ...message, handle: run.handle });
+    const onProgress = (encoded: string): void => parentPort?.postMessage({ [TASK_PROGRESS]: true, taskId: message.taskId, encoded } satisfies TaskProgress);
+    const result = await invokeTask(instances, found, { ...message, handle: run.handle, onProgress });
     // One turn of the event loop: rejections the run left unhandled are reported now, to it,
     // not during the next task on this thread.
     await new Promise(setImmediate);

@@ -13,6 +13,8 @@ export interface Invocation {
   readonly traceparent: string | undefined;
   /** Lets the pool stop the run from outside (its signal fires). */
   readonly handle?: RunHandle;
+  /** Where the run's `currentTask().progress(value)` goes, as JSON text. */
+  readonly onProgress?: (encoded: string) => void;
 }
 
 /**

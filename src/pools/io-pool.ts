@@ -37,6 +37,7 @@ export class IoPool implements Pool {
     private readonly instances: JobInstances,
     readonly capacity: number,
     private readonly logger?: Logger,
+    private readonly onProgress?: (taskId: string, value: unknown) => void,
   ) {}
 
   /** Runs started or waiting to, and abandoned runs that have not settled yet. */
@@ -97,7 +98,7 @@ export class IoPool implements Pool {
             handle?.stop(error);
           });
     try {
-      invokeTask(this.instances, definition.jobClass, { taskId, task: definition.name, attempt, method: definition.method, args, softTimeLimitMs: definition.softTimeLimitMs, traceparent, handle }).then(
+      invokeTask(this.instances, definition.jobClass, { taskId, task: definition.name, attempt, method: definition.method, args, softTimeLimitMs: definition.softTimeLimitMs, traceparent, handle, onProgress: this.onProgress && ((encoded) => this.onProgress?.(taskId, JSON.parse(encoded))) }).then(
         (result) => {
           const problem = unsendable(result);
           if (problem === undefined) finish({ outcome: { ok: true, result }, threadId: 0, retryable: false });

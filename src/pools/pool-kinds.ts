@@ -14,6 +14,8 @@ export interface PoolContext {
   readonly plans: readonly QueuePlan[];
   readonly instances: JobInstances;
   readonly logger: Logger;
+  /** Where a task's `currentTask().progress(value)` goes. */
+  readonly onProgress: (taskId: string, value: unknown) => void;
 }
 
 /** The pool each kind opens. */
@@ -43,10 +45,10 @@ export const POOL_KIND_SPECS: { readonly [K in PoolKind]: PoolKindSpec<K> } = {
     describe: (config) => `cpu: ${config.pools.cpu.threads} worker thread(s)`,
     defaultPrefetch: (_, cpuWindow) => cpuWindow,
     needed: (plans) => plans.length > 0,
-    open: ({ config, logger }) => {
+    open: ({ config, logger, onProgress }) => {
       if (config.providers && !config.configFile) logger.warn('providers were given in a config object, not a file: CPU worker threads cannot run them');
       const { threads, maxOldGenerationSizeMb, niceness, schedIdle } = config.pools.cpu;
-      return new CpuPool({ threads, configFile: config.configFile, maxOldGenerationSizeMb, niceness, schedIdle, logger });
+      return new CpuPool({ threads, configFile: config.configFile, maxOldGenerationSizeMb, niceness, schedIdle, logger, onProgress });
     },
   },
   io: {
@@ -55,6 +57,6 @@ export const POOL_KIND_SPECS: { readonly [K in PoolKind]: PoolKindSpec<K> } = {
     defaultPrefetch: (config) => config.pools.io.concurrency,
     needed: () => true,
     // It runs what its queues' prefetch windows let in: its capacity is their sum.
-    open: ({ plans, instances, logger }) => new WatchedIoPool(new IoPool(instances, plans.reduce((sum, plan) => sum + plan.prefetch, 0), logger)),
+    open: ({ plans, instances, logger, onProgress }) => new WatchedIoPool(new IoPool(instances, plans.reduce((sum, plan) => sum + plan.prefetch, 0), logger, onProgress)),
   },
 };

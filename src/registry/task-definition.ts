@@ -20,6 +20,8 @@ export interface TaskDefinition {
   /** Config defaults, then the class's policy, then the method's. */
   readonly retry: ResolvedRetryPolicy;
   readonly argsSchema: StandardSchemaV1 | undefined;
+  /** Whether its outcome goes to the result store, when there is one. */
+  readonly storeResult: boolean;
   readonly jobClass: JobClass;
 }
 
@@ -28,6 +30,7 @@ export interface RunDefaults {
   readonly softTimeLimitMs?: number;
   readonly hardTimeLimitMs?: number;
   readonly retry?: Omit<RetryPolicy, 'retryOn'>;
+  readonly storeResult?: boolean;
 }
 
 /** A queue and the tasks it serves; several tasks share a queue and are dispatched by name. */

@@ -135,6 +135,7 @@ function definitionsOf(jobClass: JobClass, exportName: string, file: string, def
       hardTimeLimitMs: methodOptions?.hardTimeLimitMs ?? options.hardTimeLimitMs ?? defaults.hardTimeLimitMs,
       retry: mergeRetryPolicies(defaults.retry, options.retry, methodOptions?.retry),
       argsSchema: methodOptions?.args,
+      storeResult: methodOptions?.storeResult ?? options.storeResult ?? defaults.storeResult ?? true,
       jobClass,
     };
   });

@@ -12,6 +12,7 @@ import type { TaskRegistry } from '../registry/task-registry';
 import type { Delivery, PublishOutcome, Subscription, Transport } from '../transport/transport';
 import { traceparentForTask } from '../tracing/traceparent';
 import type { QueuePlan } from './queue-plan';
+import type { ResultRecorder } from './result-recorder';
 import type { Republisher } from './republisher';
 import type { Admitted, DeliveryStage, StageActions } from './stages/stage';
 import type { StaleBindings } from './stale-bindings';
@@ -31,6 +32,8 @@ export interface QueueConsumerDeps {
   readonly requeueDelayMs: number;
   /** What a delivery passes between decoding and its run (see stages/delivery-stages.ts). */
   readonly stages: readonly DeliveryStage[];
+  /** Writes outcomes to the result store before their acks; absent without a store. */
+  readonly results: ResultRecorder | undefined;
   readonly logger: Logger;
   /** Whether anyone listens for `started`: most of the time nobody does, and the event is not even built. */
   readonly wantsStarted: () => boolean;
@@ -51,6 +54,8 @@ interface InFlight {
   running: boolean;
   /** The run's trace context, once decoded: its header, or derived from the task id. */
   traceparent: string | undefined;
+  /** What the task last reported through `currentTask().progress(value)`. */
+  progress: unknown;
 }
 
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
@@ -95,9 +100,25 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
   /** The task with this id, if it is running here now. */
   findRunning(taskId: string): RunningTask | undefined {
     for (const entry of this.inFlight) {
-      if (entry.running && entry.request?.id === taskId) return { task: entry.request.task, attempt: entry.request.attempt, startedAt: Date.now() - (performance.now() - entry.started) };
+      if (entry.running && entry.request?.id === taskId) return { task: entry.request.task, attempt: entry.request.attempt, startedAt: Date.now() - (performance.now() - entry.started), progress: entry.progress };
     }
     return undefined;
+  }
+
+  /** Keeps a running task's progress for `status`, and passes it to the store; false if the task is not running here. */
+  setProgress(taskId: string, value: unknown): boolean {
+    for (const entry of this.inFlight) {
+      if (!entry.running || entry.request?.id !== taskId) continue;
+      entry.progress = value;
+      if (this.stores(entry.definition)) this.deps.results?.store.progress(taskId, value);
+      return true;
+    }
+    return false;
+  }
+
+  /** Whether this task's outcomes go to the result store. */
+  private stores(definition: TaskDefinition | undefined): boolean {
+    return this.deps.results !== undefined && (definition?.storeResult ?? true);
   }
 
   /** Gives what is still running back to the broker for another runtime; returns how many. */
@@ -112,7 +133,7 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
   }
 
   private async handle(delivery: Delivery): Promise<void> {
-    const entry: InFlight = { delivery, started: performance.now(), settled: false, request: undefined, definition: undefined, args: NO_ARGS, running: false, traceparent: undefined };
+    const entry: InFlight = { delivery, started: performance.now(), settled: false, request: undefined, definition: undefined, args: NO_ARGS, running: false, traceparent: undefined, progress: undefined };
     this.inFlight.add(entry);
     try {
       await this.process(entry);
@@ -157,45 +178,59 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
     entry.running = true;
     entry.traceparent = request.trace?.traceparent ?? traceparentForTask(request.id);
     if (this.deps.wantsStarted()) this.deps.onStarted({ taskId: request.id, task: request.task, queue: plan.queue.name, pool: plan.pool, attempt: request.attempt, at: Date.now() });
+    if (this.stores(definition)) this.deps.results?.started({ taskId: request.id, task: request.task, queue: plan.queue.name, attempt: request.attempt, args: request.args, traceId: traceIdOf(entry.traceparent) });
     const result = await this.deps.pool.run({ taskId: request.id, attempt: request.attempt, definition, args: admitted.args, traceparent: entry.traceparent });
     if (entry.settled) return; // requeued by a shutdown that could not wait any longer
     return this.settleRun(entry, request, definition, result);
   }
 
-  /** Acts on the policy's decision after a run. */
+  /** Acts on the policy's decision after a run. An outcome goes to the result store before its ack. */
   private async settleRun(entry: InFlight, request: TaskRequest, definition: TaskDefinition, result: RunResult): Promise<void> {
+    const stored = this.stores(definition) ? this.deps.results : undefined;
+    let encodedResult: string | undefined;
+    if (stored && result.outcome.ok) {
+      const encoded = stored.encode(request.task, result.outcome.result);
+      if ('tooLarge' in encoded) result = { outcome: { ok: false, error: serializeError(encoded.tooLarge) }, threadId: result.threadId, retryable: false };
+      else encodedResult = encoded.encoded;
+    }
     const decision = decideAfterRun({ ok: result.outcome.ok, retryable: result.retryable, attempt: request.attempt, requestedMaxAttempts: request.maxAttempts }, definition.retry);
     if (decision.action === 'ack') {
+      const event = this.taskEvent(entry, request, 'succeeded', result.threadId);
+      await stored?.record(event, request.args, encodedResult);
       if (request.replyTo) await this.reply(request.replyTo, request.id, result.outcome, entry.delivery);
       this.settle(entry, 'ack');
-      this.report(entry, request, 'succeeded', result.threadId);
+      this.announce(event);
       return;
     }
     const error = (result.outcome as { error: SerializedError }).error;
     if (decision.action === 'retry') {
       const dueAt = Date.now() + decision.delayMs;
       this.settleAfter(entry, await copyOutcome(this.deps.republisher.retry(entry.delivery, request.task, decision.nextAttempt, dueAt, error)));
-      this.report(entry, request, 'retried', result.threadId, error, dueAt);
+      this.announce(this.taskEvent(entry, request, 'retried', result.threadId, error, dueAt), stored && request.args);
       return;
     }
+    const event = this.taskEvent(entry, request, 'failed', result.threadId, error);
+    await stored?.record(event, request.args);
     const routed = await copyOutcome(this.deps.republisher.deadLetter(entry.delivery, this.deps.plan.queue.name, error, request.attempt));
     // The dead-letter copy holds the failure: as for a rejection, acknowledge before replying.
     this.settleAfter(entry, routed);
     if (request.replyTo) await this.reply(request.replyTo, request.id, result.outcome, entry.delivery);
-    this.report(entry, request, 'failed', result.threadId, error);
+    this.announce(event);
   }
 
   /** A stage's action: acknowledged once the copy that takes the delivery's place is safe. */
   async replaceWith(admitted: AdmittedInFlight, copy: Promise<PublishOutcome>, report?: { outcome: TaskEvent['outcome']; nextAttemptAt: number }): Promise<void> {
     const outcome = await copyOutcome(copy);
     this.settleAfter(admitted, outcome);
-    if (report && outcome === 'routed') this.report(admitted, admitted.request, report.outcome, 0, undefined, report.nextAttemptAt);
+    if (report && outcome === 'routed') this.announce(this.taskEvent(admitted, admitted.request, report.outcome, 0, undefined, report.nextAttemptAt), this.stores(admitted.definition) && admitted.request.args);
   }
 
   /** A stage's action: not run and not kept. Its caller has already had its timeout. */
-  drop(admitted: AdmittedInFlight, outcome: 'expired', error: SerializedError): void {
+  async drop(admitted: AdmittedInFlight, outcome: 'expired', error: SerializedError): Promise<void> {
+    const event = this.taskEvent(admitted, admitted.request, outcome, 0, error);
+    if (this.stores(admitted.definition)) await this.deps.results?.record(event, admitted.request.args);
     this.settle(admitted, 'ack');
-    this.report(admitted, admitted.request, outcome, 0, error);
+    this.announce(event);
   }
 
   /**
@@ -207,11 +242,14 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
     const { delivery } = entry;
     const identity = peekTaskIdentity(delivery.properties);
     const reason = serializeError(error);
+    const request = { id: identity.id ?? '(none)', task: identity.task ?? '(unknown)', attempt: 0 };
+    const event = this.taskEvent(entry, request, 'rejected', 0, reason);
+    // A message with an id is a task someone may ask about: its row says why it never ran.
+    if (identity.id && this.stores(entry.definition ?? (identity.task ? this.deps.registry.get(identity.task) : undefined))) await this.deps.results?.record(event, entry.request?.args);
     const routed = await copyOutcome(this.deps.republisher.deadLetter(delivery, this.deps.plan.queue.name, reason, 0));
     this.settleAfter(entry, routed);
     if (identity.replyTo && identity.id) await this.reply(identity.replyTo, identity.id, { ok: false, error: reason }, delivery);
-    const request = { id: identity.id ?? '(none)', task: identity.task ?? '(unknown)', attempt: 0 };
-    this.report(entry, request, 'rejected', 0, reason);
+    this.announce(event);
   }
 
   /**
@@ -269,15 +307,16 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
     else entry.delivery.nack(how === 'requeue');
   }
 
-  private report(
+  /** What happened to a delivery, as the runtime's `task` event tells it. */
+  private taskEvent(
     entry: InFlight,
     request: Pick<TaskRequest, 'id' | 'task' | 'attempt'>,
     outcome: TaskEvent['outcome'],
     threadId: number,
     error?: SerializedError,
     nextAttemptAt?: number,
-  ): void {
-    const { plan, logger } = this.deps;
+  ): TaskEvent {
+    const { plan } = this.deps;
     const headers = entry.delivery.properties.headers;
     const publishedAt = positiveInteger(headers?.[HEADERS.publishedAt]);
     // A task waits from when it became due: its publish, or the end of its countdown or backoff.
@@ -285,7 +324,7 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
     const durationMs = performance.now() - entry.started;
     const at = Date.now();
     // One object of one shape, with no conditional spreads: this runs once per task.
-    const event: TaskEvent = {
+    return {
       taskId: request.id,
       task: request.task,
       queue: plan.queue.name,
@@ -300,12 +339,22 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
       traceId: traceIdOf(entry.traceparent ?? headers?.traceparent),
       nextAttemptAt,
     };
+  }
+
+  /**
+   * Logs and emits a settled delivery's event. Given the arguments (`storeArgs`), a task that is
+   * not finished (retried, scheduled) also gets its row, on the side: its message still holds it.
+   */
+  private announce(event: TaskEvent, storeArgs?: readonly unknown[] | false): void {
+    const { logger } = this.deps;
+    if (storeArgs) this.deps.results?.record(event, storeArgs).catch((error: unknown) => logger.debug({ err: error, taskId: event.taskId }, `the ${event.outcome} state of ${event.task} was not recorded: ${describe(error)}`));
+    const { outcome, nextAttemptAt, error } = event;
     if (outcome === 'succeeded') {
       if (logger.isLevelEnabled('info')) logger.info(logFields(event), `${event.task} succeeded in ${event.durationMs.toFixed(1)} ms`);
     } else if (outcome === 'scheduled') {
       if (logger.isLevelEnabled('info')) logger.info(logFields(event), `${event.task} scheduled for ${new Date(nextAttemptAt as number).toISOString()}`);
     } else {
-      const next = nextAttemptAt ? `; attempt ${request.attempt + 1} at ${new Date(nextAttemptAt).toISOString()}` : '';
+      const next = nextAttemptAt ? `; attempt ${event.attempt + 1} at ${new Date(nextAttemptAt).toISOString()}` : '';
       logger.warn(logFields(event), `${event.task} ${outcome}: ${error?.name}: ${error?.message}${next}`);
     }
     this.deps.onTask(event);

@@ -20,4 +20,6 @@ export interface RuntimeSnapshot {
   readonly reconnects: number;
   /** The schedules it defines; with their last firing and `holder` when it holds them. */
   readonly schedules: readonly ScheduleView[];
+  /** The result store, when there is one: kind, where (no password), reachable now. */
+  readonly resultStore?: { readonly kind: string; readonly description: string; readonly healthy: boolean };
 }

@@ -39,6 +39,10 @@ import type { RuntimeSnapshot } from './runtime-snapshot';
 import type { TaskEvent, TaskStartedEvent } from './task-event';
 import { redactUrl } from '../transport/redact-url';
 import { WatchedIoPool } from './watched-io-pool';
+import { openResultStore } from '../results/open-result-store';
+import type { ResultStore } from '../results/result-store';
+import { ResultRecorder } from './result-recorder';
+import { ResultStoreWatch } from './result-store-watch';
 
 export interface StartRuntimeOptions {
   /** A config file path, or an already resolved config. Default: `runtime.config.ts` in the working directory. */
@@ -108,6 +112,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Fires the schedules when this runtime holds them; absent when it defines none. */
   private readonly scheduler: Scheduler | undefined;
   private readonly events: EventPublisher;
+  /** Pauses the queues whose outcomes are stored while the store is unreachable; absent without a store. */
+  private readonly storeWatch: ResultStoreWatch | undefined;
 
   private constructor(
     readonly config: ResolvedConfig,
@@ -118,6 +124,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     pools: { io: WatchedIoPool; cpu: CpuPool | undefined },
     private readonly names: TopologyNames,
     schedules: readonly ScheduleDefinition[],
+    private readonly store: ResultStore | undefined,
   ) {
     super();
     this.ioPool = pools.io;
@@ -134,6 +141,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const staleBindings = new StaleBindings(transport, names, logger);
     const republisher = new Republisher(transport, names, this.id);
     const stages = deliveryStages(republisher, { maxRedeliveries: config.maxRedeliveries, requeueDelayMs: config.requeueDelayMs });
+    const results = store && config.results ? new ResultRecorder(store, { runtimeId: this.id, maxResultBytes: config.results.maxResultBytes, logger }) : undefined;
     this.consumers = plans.map(
       (plan) =>
         new QueueConsumer({
@@ -144,6 +152,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           republisher,
           staleBindings,
           stages,
+          results,
           maxPayloadBytes: config.maxPayloadBytes,
           unknownTaskGraceMs: config.unknownTaskGraceMs,
           requeueDelayMs: config.requeueDelayMs,
@@ -153,6 +162,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           onTask: (event) => this.record(event),
         }),
     );
+    const stored = this.consumers.filter((_, i) => (plans[i] as QueuePlan).queue.tasks.some((task) => registry.get(task)?.storeResult));
+    const storedQueues = plans.filter((_, i) => stored.includes(this.consumers[i] as QueueConsumer)).map((plan) => plan.brokerQueue);
+    this.storeWatch = store && config.results ? new ResultStoreWatch(store, stored, storedQueues, logger, config.results.retentionMs) : undefined;
   }
 
   /** Scans, declares and consumes. Fails (with nothing left open) if any step fails. */
@@ -172,31 +184,38 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     // I/O job classes live in this thread: resolve them now, so a missing provider stops the start.
     for (const task of registry.tasks()) if (task.pool === 'io') instances.get(task.jobClass);
 
-    const opened: { transport?: Transport; pools: Pool[] } = { pools: [] };
+    const opened: { transport?: Transport; pools: Pool[]; store?: ResultStore } = { pools: [] };
     try {
+      const store = config.results && openResultStore(config.results, config.broker.namespace, logger);
+      // First: with a store down, tasks would run with nowhere to put their results.
+      await store?.open();
+      opened.store = store;
       const transport = await openTransport(config.broker.url, { connectionName: `warren runtime ${os.hostname()}:${process.pid}`, heartbeatSeconds: config.broker.heartbeatSeconds, publishTimeoutMs: config.broker.publishTimeoutMs, username: config.broker.username, password: config.broker.password, logger });
       opened.transport = transport;
       await transport.declare(buildTopology(registry.queues(), names));
 
+      // Progress reported by a task goes to the runtime, made once the pools are open.
+      const relay: { to: (taskId: string, value: unknown) => void } = { to: () => {} };
       const openPool = <K extends PoolKind>(kind: K): PoolOf[K] | undefined => {
         const spec = POOL_KIND_SPECS[kind] as PoolKindSpec<K>;
         const ofKind = plans.filter((plan) => plan.pool === kind);
         if (!spec.needed(ofKind)) return undefined;
-        const pool = spec.open({ config, plans: ofKind, instances, logger });
+        const pool = spec.open({ config, plans: ofKind, instances, logger, onProgress: (taskId, value) => relay.to(taskId, value) });
         opened.pools.push(pool);
         return pool;
       };
       const io = openPool('io') as WatchedIoPool;
       const cpu = openPool('cpu');
 
-      const runtime = new Runtime(config, registry, plans, logger, transport, { io, cpu }, names, schedules);
+      const runtime = new Runtime(config, registry, plans, logger, transport, { io, cpu }, names, schedules, store);
+      relay.to = (taskId, value) => runtime.progress(taskId, value);
       transport.onStateChange((change) => runtime.onConnectionChange(change.state, change.error));
       if (reportsConsumerState(transport)) transport.onConsumerChange((change) => runtime.onConsumerChange(change));
       await runtime.startConsuming();
       logger.info({ runtime: runtime.id, broker: transport.description, tasks: registry.size, queues: plans.length }, 'runtime started');
       return runtime;
     } catch (error) {
-      await Promise.allSettled([...opened.pools.map((pool) => pool.close()), opened.transport?.close()]);
+      await Promise.allSettled([...opened.pools.map((pool) => pool.close()), opened.transport?.close(), opened.store?.close()]);
       throw error;
     }
   }
@@ -217,6 +236,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const parts: RuntimePart[] = [
       { name: 'event publisher', start: () => this.events.start(), stop: () => this.events.flush() },
       { name: 'control responder', start: () => this.control.start(), stop: () => this.control.stop() },
+      // Before the consumers, so it closes after them: what they finish still reaches the store.
+      { name: 'result store', start: () => this.storeWatch?.start(), stop: () => this.closeStore() },
       { name: 'queue consumers', start: () => this.startConsumers(), stop: () => this.drainConsumers(graceMs) },
       {
         name: 'event-loop stall monitor',
@@ -251,6 +272,22 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     }
   }
 
+  private async closeStore(): Promise<void> {
+    this.storeWatch?.stop();
+    await this.store?.close();
+  }
+
+  /** A running task's progress, from its pool: kept for `status` and passed to the store. */
+  progress(taskId: string, value: unknown): void {
+    for (const consumer of this.consumers) if (consumer.setProgress(taskId, value)) return;
+  }
+
+  /** The result store, when there is one, and whether it is reachable. */
+  get resultStore(): { readonly kind: string; readonly description: string; readonly healthy: boolean } | undefined {
+    const { store } = this;
+    return store && { kind: store.kind, description: store.description, healthy: store.healthy };
+  }
+
   /** What this runtime is doing now: pools, queues, counts, recent failures. */
   snapshot(): RuntimeSnapshot {
     return {
@@ -266,6 +303,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       recentFailures: [...this.recentFailures],
       reconnects: this.reconnects,
       schedules: this.scheduler?.views() ?? [],
+      resultStore: this.resultStore,
     };
   }
 
@@ -355,7 +393,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** True while connected, topology declared and consuming every queue; false while reconnecting, draining, or a consumer is missing. */
   get ready(): boolean {
-    return this.state === 'running' && this.connected && this.lostConsumers.size === 0;
+    return this.state === 'running' && this.connected && this.lostConsumers.size === 0 && !this.storeWatch?.paused;
   }
 
   /** Connected to the broker now (recovery is not under way). */
@@ -366,6 +404,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Why the broker blocks this runtime's publishes now (a resource alarm: "low on memory"), or undefined. */
   get brokerBlocked(): string | undefined {
     return blockedReason(this.transport);
+  }
+
+  /** Broker queues not consumed while the result store is unreachable (their outcomes would have nowhere to go). */
+  get pausedForStore(): readonly string[] {
+    return this.storeWatch?.paused ? this.storeWatch.queues : [];
   }
 
   /** Broker queues whose consumer the broker took away and that are not restored yet. */

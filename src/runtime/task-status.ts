@@ -18,4 +18,10 @@ export interface TaskStatus {
   readonly nextAttemptAt?: string;
   /** For `failed` and `dead-lettered`: why (both end in the queue's dead-letter queue); for `expired` (not run, not kept): which deadline passed. */
   readonly error?: { readonly name: string; readonly message: string };
+  /** For `running`: what the task last reported through `currentTask().progress(value)`; from the store, its last report. */
+  readonly progress?: unknown;
+  /** For `succeeded`, read from the result store: what the task returned. */
+  readonly result?: unknown;
+  /** Where this answer comes from: a runtime's memory, or the result store. */
+  readonly source?: 'runtime' | 'store';
 }

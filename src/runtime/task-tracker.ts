@@ -2,7 +2,8 @@ import { RecentMap } from '../util/recent-map';
 import type { TaskEvent } from './task-event';
 import type { TaskStatus } from './task-status';
 
-const OUTCOME_STATE = { succeeded: 'succeeded', retried: 'retrying', failed: 'failed', rejected: 'dead-lettered', expired: 'expired', scheduled: 'scheduled' } as const;
+/** The state a task is in after each outcome. */
+export const OUTCOME_STATE = { succeeded: 'succeeded', retried: 'retrying', failed: 'failed', rejected: 'dead-lettered', expired: 'expired', scheduled: 'scheduled' } as const;
 
 /** A task running in this runtime now, as its queue consumer holds it. */
 export interface RunningTask {
@@ -10,6 +11,8 @@ export interface RunningTask {
   readonly attempt: number;
   /** Epoch ms. */
   readonly startedAt: number;
+  /** What it last reported through `currentTask().progress(value)`. */
+  readonly progress: unknown;
 }
 
 /**
@@ -36,7 +39,8 @@ export class TaskTracker {
   get(taskId: string): TaskStatus | undefined {
     const running = this.findRunning(taskId);
     if (running) {
-      return { taskId, state: 'running', task: running.task, runtime: this.runtimeId, attempt: running.attempt, since: new Date(running.startedAt).toISOString() };
+      const status: TaskStatus = { taskId, state: 'running', task: running.task, runtime: this.runtimeId, attempt: running.attempt, since: new Date(running.startedAt).toISOString() };
+      return running.progress === undefined ? status : { ...status, progress: running.progress };
     }
     const event = this.finishedTasks.get(taskId);
     if (!event) return undefined;

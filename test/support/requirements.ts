@@ -20,6 +20,7 @@
  */
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { ENV_POSTGRES_URL } from './postgres-node';
 import { ENV_AMQP_PORT, ENV_BROKER_URL, ENV_EPMD_PORT, ENV_NODE_DIR, ENV_NODE_NAME, rabbitNodeFromEnv, type RabbitNode } from './rabbitmq-node';
 
 /** Set by test/run.ts for the test processes: `unit` when it runs the broker-free tier only. */
@@ -67,7 +68,7 @@ function gate(reason: string | undefined, what: string, env: NodeJS.ProcessEnv):
   if (env[ENV_TEST_TIER] === 'unit') {
     failingTest(
       `requires ${what}, but runs in the unit tier`,
-      `${file} needs ${what}, but test/run.ts --unit selected it: call requireBroker() or requireRabbitNode() in the test file itself, where the runner looks for it`,
+      `${file} needs ${what}, but test/run.ts --unit selected it: call requireBroker(), requireRabbitNode() or requirePostgres() in the test file itself, where the runner looks for it`,
     );
     return reason ?? 'the unit tier runs no RabbitMQ suites';
   }
@@ -96,4 +97,11 @@ function unmet<T extends { skip: string | false }>(reason: string): T {
       throw new Error(`${String(key)} is not available: ${reason}`);
     },
   });
+}
+
+/** A PostgreSQL server for result-store tests: WARREN_TEST_POSTGRES_URL (npm test starts a throwaway one). */
+export function requirePostgres(env: NodeJS.ProcessEnv = process.env): BrokerRequirement {
+  const url = env[ENV_POSTGRES_URL];
+  const skip = gate(url ? undefined : `needs PostgreSQL: ${ENV_POSTGRES_URL} is unset (npm test starts a throwaway server and sets it)`, 'a PostgreSQL server', env);
+  return url && !skip ? { skip: false, url } : unmet<BrokerRequirement>(skip as string);
 }

@@ -8,7 +8,6 @@ export const expiryStage: DeliveryStage = {
   admit(admitted, act) {
     const { deadline, task } = admitted.request;
     if (deadline === undefined || Date.now() <= deadline) return true;
-    act.drop(admitted, 'expired', serializeError(new TaskExpiredError(task, deadline, Math.round(Date.now() - deadline))));
-    return false;
+    return act.drop(admitted, 'expired', serializeError(new TaskExpiredError(task, deadline, Math.round(Date.now() - deadline)))).then(() => false);
   },
 };

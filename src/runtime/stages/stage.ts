@@ -19,8 +19,8 @@ export interface StageActions<A extends Admitted> {
   reject(admitted: A, error: unknown): Promise<void>;
   /** Not run here now: acknowledged once the copy that takes its place is confirmed, reported as `outcome` when given. */
   replaceWith(admitted: A, copy: Promise<PublishOutcome>, report?: { outcome: TaskEvent['outcome']; nextAttemptAt: number }): Promise<void>;
-  /** Not run and not kept: acknowledged, counted and logged as `outcome`. */
-  drop(admitted: A, outcome: 'expired', error: SerializedError): void;
+  /** Not run and not kept: acknowledged (after its row is stored), counted and logged as `outcome`. */
+  drop(admitted: A, outcome: 'expired', error: SerializedError): Promise<void>;
 }
 
 /**

@@ -1,0 +1,68 @@
+import type { Logger } from 'pino';
+import { describe, ResultTooLargeError } from '../errors';
+import type { ResultStore } from '../results/result-store';
+import type { TaskEvent } from './task-event';
+import { OUTCOME_STATE } from './task-tracker';
+
+/** What the recorder needs of a run that starts. */
+export interface StartedRun {
+  readonly taskId: string;
+  readonly task: string;
+  readonly queue: string;
+  readonly attempt: number;
+  readonly args: readonly unknown[];
+  readonly traceId: string | undefined;
+}
+
+/**
+ * Turns a runtime's task events into rows of the result store. The consumer awaits `record` for
+ * an outcome before it acknowledges the message; a start's row is written on the side.
+ */
+export class ResultRecorder {
+  constructor(
+    readonly store: ResultStore,
+    private readonly options: { readonly runtimeId: string; readonly maxResultBytes: number; readonly logger: Logger },
+  ) {}
+
+  /** A result as the store will keep it, or the error for one over the limit. */
+  encode(task: string, result: unknown): { readonly encoded: string } | { readonly tooLarge: ResultTooLargeError } {
+    const encoded = JSON.stringify(result) ?? 'null';
+    // Length first: a string's UTF-8 size is at most 3 bytes per UTF-16 unit, so most results need no byte count.
+    if (encoded.length * 3 <= this.options.maxResultBytes) return { encoded };
+    const bytes = Buffer.byteLength(encoded);
+    return bytes <= this.options.maxResultBytes ? { encoded } : { tooLarge: new ResultTooLargeError(task, bytes, this.options.maxResultBytes) };
+  }
+
+  /** The row of a run that starts: not awaited (the message is still held); the outcome's row wins over it in any order. */
+  started(run: StartedRun): void {
+    const now = Date.now();
+    this.store
+      .write({ taskId: run.taskId, task: run.task, queue: run.queue, state: 'running', args: run.args, attempt: run.attempt, runtime: this.options.runtimeId, traceId: run.traceId, startedAt: now, updatedAt: now })
+      .catch((error: unknown) => this.options.logger.debug({ err: error, taskId: run.taskId }, `the start of ${run.task} was not recorded: ${describe(error)}`));
+  }
+
+  /** The row of an outcome; resolves once it is durable. */
+  record(event: TaskEvent, args: readonly unknown[] | undefined, encodedResult?: string): Promise<void> {
+    const state = OUTCOME_STATE[event.outcome];
+    const final = state !== 'retrying' && state !== 'scheduled';
+    return this.store.write({
+      taskId: event.taskId,
+      task: event.task,
+      queue: event.queue,
+      state,
+      args,
+      encodedResult,
+      error: event.error,
+      attempt: event.attempt,
+      runtime: this.options.runtimeId,
+      threadId: event.threadId,
+      traceId: event.traceId,
+      startedAt: event.at - event.durationMs,
+      finishedAt: final ? event.at : undefined,
+      nextAttemptAt: event.nextAttemptAt,
+      waitMs: event.waitMs,
+      durationMs: event.durationMs,
+      updatedAt: event.at,
+    });
+  }
+}

@@ -17,6 +17,7 @@ import { purgeCommand } from './purge-command';
 import { queuesCommand } from './queues-command';
 import { runCommand } from './run-command';
 import { startCommand } from './start-command';
+import { resultCommand } from './result-command';
 import { statusCommand } from './status-command';
 import { tasksCommand } from './tasks-command';
 
@@ -34,6 +35,7 @@ Environment:
   WARREN_BROKER_URL   broker URL (overrides the config; unset means the embedded in-memory broker)
   WARREN_LOG_LEVEL    fatal | error | warn | info | debug | trace | silent
   WARREN_NAMESPACE    prefix of every exchange and queue (overrides broker.namespace)
+  WARREN_RESULTS_URL  result store, postgres://user:pass@host/db (overrides results.url)
 
 Exit codes:
   0 done   1 the task or operation failed   2 wrong usage or not confirmed   3 broker or runtime unavailable
@@ -47,6 +49,7 @@ Examples:
   warren call Images.checksum '["aGVsbG8=", 3]'  run a task and print its result
   warren call Crawler.fetchTitle '"https://example.com"' --delay 90s   run it in 90 s
   warren status $(warren call Images.checksum '["aGVsbG8=", 3]' --enqueue)   where it is
+  warren result 5f0c...-... --timeout 30s        its result, from the result store
   warren dlq list images                         read the dead letters of a queue
   WARREN_BROKER_URL=amqp://guest:guest@127.0.0.1:5672 warren queues --json`,
   );
@@ -107,6 +110,13 @@ program
   .addOption(jsonOption())
   .option('--timeout <ms>', 'how long to wait for runtimes to answer', parseMs)
   .action(statusCommand);
+
+program
+  .command('result <task-id>')
+  .description('print a task\'s result from the result store (results.url), as JSON; exit 1 if it failed, 3 if it has not finished')
+  .addOption(configOption())
+  .option('--timeout <duration>', 'how long to wait for a task that has not finished: 30s, 500ms, 5m (default 0: answer now)', parseDelay)
+  .action(resultCommand);
 
 program
   .command('inspect')

@@ -10,7 +10,8 @@ export async function statusCommand(taskId: string, options: CommonOptions & { t
       const where = status.runtime ? ` on ${status.runtime}` : '';
       const next = status.nextAttemptAt ? (status.state === 'scheduled' ? `, due at ${status.nextAttemptAt}` : `, next attempt at ${status.nextAttemptAt}`) : '';
       const why = status.error ? `: ${status.error.name}: ${status.error.message}` : '';
-      print(`${taskId} ${status.state}${status.task ? ` (${status.task}` : ''}${status.attempt ? `, attempt ${status.attempt}` : ''}${status.task ? ')' : ''}${where}${next}${why}`);
+      const progress = status.progress === undefined ? '' : `, progress ${JSON.stringify(status.progress)}`;
+      print(`${taskId} ${status.state}${status.task ? ` (${status.task}` : ''}${status.attempt ? `, attempt ${status.attempt}` : ''}${status.task ? ')' : ''}${where}${next}${progress}${why}`);
     }
     if (status.state === 'failed' || status.state === 'dead-lettered' || status.state === 'expired') process.exitCode = 1;
   } finally {

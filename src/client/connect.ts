@@ -43,7 +43,9 @@ export async function connect(options: ConnectOptions = {}): Promise<WarrenClien
   });
   const namespace = options.namespace ?? config?.broker.namespace ?? 'warren';
   const embedded = url === undefined || url.startsWith('memory://');
-  const resultsUrl = options.resultsUrl ?? (config ? config.results?.url : (nonEmpty(process.env.WARREN_RESULTS_URL) ?? (embedded ? 'memory://' : undefined)));
+  const configured = options.resultsUrl ?? (config ? config.results?.url : (nonEmpty(process.env.WARREN_RESULTS_URL) ?? 'memory://'));
+  // The embedded store lives in this process, as the embedded broker does: it serves only with it.
+  const resultsUrl = configured?.startsWith('memory://') && !embedded ? undefined : configured;
   const resultStore = resultsUrl === undefined ? undefined : openResultStore({ ...RESULT_STORE_DEFAULTS, ...config?.results, url: resultsUrl }, namespace, logger);
   return new WarrenClient({
     resultStore,

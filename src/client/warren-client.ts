@@ -131,7 +131,8 @@ export class WarrenClient {
     this.assertOpen();
     const store = await this.openStore();
     const timeoutMs = options.timeoutMs ?? this.options.rpcTimeoutMs;
-    const row = await this.waiter.wait(taskId, timeoutMs);
+    // No wait: one read now, not a timer that could beat the first read.
+    const row = timeoutMs === 0 ? (await store.getFinished([taskId]))[0] : await this.waiter.wait(taskId, timeoutMs);
     if (!row) {
       const last = await store.get(taskId).catch(() => undefined);
       throw new ResultTimeoutError(taskId, timeoutMs, last?.state ?? (this.published.get(taskId) !== undefined ? 'queued' : 'unknown'));

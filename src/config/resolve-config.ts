@@ -115,8 +115,12 @@ export function resolveConfig(
   if (resultsUrlGiven !== undefined && !resultsUrl.safeParse(resultsUrlGiven).success) {
     throw new ConfigError(`Invalid result store URL from WARREN_RESULTS_URL: must start with postgres://, postgresql:// or memory://`);
   }
-  // The embedded broker comes with the embedded store: everything in this process.
-  const storeUrl = resultsUrlGiven ?? (url === undefined || url.startsWith('memory://') ? 'memory://' : undefined);
+  // The embedded broker comes with the embedded store: everything in this process, and only there.
+  const embedded = url === undefined || url.startsWith('memory://');
+  if (resultsUrlGiven?.startsWith('memory://') && !embedded) {
+    throw new ConfigError(`Invalid result store: ${resultsUrlGiven} keeps results inside one process, so it serves only the embedded broker; with RabbitMQ, give results.url (or WARREN_RESULTS_URL) a postgres:// URL`);
+  }
+  const storeUrl = resultsUrlGiven ?? (embedded ? 'memory://' : undefined);
   const logLevel = nonEmpty(env.WARREN_LOG_LEVEL) ?? config.logLevel ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`Invalid WARREN_LOG_LEVEL '${logLevel}': use one of ${LOG_LEVELS.join(', ')}`);

@@ -70,6 +70,18 @@ export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOp
       this.set(runtime.brokerBlocked === undefined ? 0 : 1);
     },
   });
+  if (runtime.resultStore) {
+    new Gauge({
+      name: 'warren_result_store_up',
+      help: '1 while the result store takes writes; 0 while it is unreachable (queues whose tasks store results are not consumed meanwhile).',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const store = runtime.resultStore;
+        if (store) this.set({ kind: store.kind }, store.healthy ? 1 : 0);
+      },
+    });
+  }
   new Gauge({
     name: 'warren_pool_capacity',
     help: 'Tasks a pool can run at once (CPU: worker threads; I/O: the sum of its queues).',

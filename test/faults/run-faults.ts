@@ -18,14 +18,16 @@ import { formatDetails, formatTable, LEGEND, seconds, writeReport } from './supp
 import { killLiveRuntimesSync } from './support/runtime-process';
 import { makeDirs, ScenarioContext, type Scenario, type ScenarioResult } from './support/scenario';
 import { SCENARIOS } from './scenarios';
+import { acquirePostgres } from './support/postgres';
+import type { PostgresNode } from '../support/postgres-node';
 
 const say = (line: string): void => {
   process.stdout.write(`[faults] ${line}\n`);
 };
 
-async function runScenario(scenario: Scenario, broker: Broker, inspector: Inspector, dirs: ReturnType<typeof makeDirs>): Promise<ScenarioResult> {
+async function runScenario(scenario: Scenario, broker: Broker, inspector: Inspector, dirs: ReturnType<typeof makeDirs>, postgres: PostgresNode | undefined): Promise<ScenarioResult> {
   const t0 = Date.now();
-  const context = new ScenarioContext(scenario, broker, inspector, dirs, (line) => say(`  ${scenario.id}: ${line}`));
+  const context = new ScenarioContext(scenario, broker, inspector, dirs, (line) => say(`  ${scenario.id}: ${line}`), postgres);
   if (scenario.needsNodeControl && !broker.node) {
     return context.result(0, 'skipped: needs rabbitmqctl on the node (WARREN_TEST_RABBIT_* unset)');
   }
@@ -64,11 +66,19 @@ async function main(): Promise<number> {
   cleanupBroker = () => broker.stop();
   say(`broker: ${broker.url.replace(/\/\/[^@]*@/, '//')} (${seconds(Date.now() - t0)})`);
   const inspector = new Inspector(broker.url);
+  // PostgreSQL only when a selected scenario needs it: the result-store scenarios.
+  const postgres = scenarios.some((s) => s.needsPostgres) ? await acquirePostgres((line) => say(`  [postgres] ${line}`)) : undefined;
+  if (postgres?.owned) {
+    const stopBroker = cleanupBroker;
+    cleanupBroker = async () => {
+      await Promise.all([stopBroker(), postgres.node.stop()]);
+    };
+  }
   const results: ScenarioResult[] = [];
   try {
     for (const scenario of scenarios) {
       say(`${scenario.id}: ${scenario.title}`);
-      const result = await runScenario(scenario, broker, inspector, dirs);
+      const result = await runScenario(scenario, broker, inspector, dirs, postgres?.node);
       results.push(result);
       say(`${scenario.id}: ${result.status.toUpperCase()} in ${seconds(result.durationMs)} (sent ${result.sent}, completed ${result.completed}, duplicated ${result.duplicated}, dead-lettered ${result.deadLettered}, lost ${result.lost})`);
       for (const failure of result.failures) say(`${scenario.id}:   FAIL ${failure}`);
@@ -78,6 +88,7 @@ async function main(): Promise<number> {
     await inspector.close();
     const t = Date.now();
     await broker.stop();
+    if (postgres?.owned) await postgres.node.stop();
     cleanupBroker = async () => {};
     if (broker.owned) say(`broker: node stopped (${seconds(Date.now() - t)})`);
   }

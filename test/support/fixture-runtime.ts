@@ -16,7 +16,9 @@ export function randomNamespace(): string {
 /** The fixture config pointed at a broker and a fresh namespace; `overrides` replace top-level fields. */
 export function fixtureConfig(url: string, namespace: string, overrides: Partial<ResolvedConfig> = {}): ResolvedConfig {
   const config = loadConfig(FIXTURE_CONFIG, { env: {} });
-  return { ...config, broker: { ...config.broker, url, namespace }, ...overrides };
+  // As the config would resolve with this URL: the embedded store comes only with the embedded broker.
+  const results = url.startsWith('memory://') ? config.results : undefined;
+  return { ...config, broker: { ...config.broker, url, namespace }, results, ...overrides };
 }
 
 /** A pino logger whose lines tests can read and wait for (the `occurrence`th line that matches, the first by default). */

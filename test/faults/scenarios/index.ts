@@ -10,6 +10,7 @@ import { leftoverRejectionScenario } from './leftover-rejection';
 import { poisonScenario } from './poison';
 import { resourceAlarmScenario } from './resource-alarm';
 import { retryScenario } from './retry-dead-letter';
+import { resultsBrokerRestartScenario, resultsPostgresRestartScenario } from './results-store';
 import { schedulerKillScenario } from './scheduler-kill';
 import { sigkillScenario } from './sigkill';
 import { sigtermScenario } from './sigterm';
@@ -32,4 +33,6 @@ export const SCENARIOS: readonly Scenario[] = [
   ioStallScenario,
   delayedScenario,
   schedulerKillScenario,
+  resultsPostgresRestartScenario,
+  resultsBrokerRestartScenario,
 ];

@@ -25,8 +25,8 @@ export const CONNECTION_LOST_LINE = /broker connection lost; reconnecting/;
  * flows, `inject` breaks the broker connection; the runtime must recover by itself (never
  * restarted by the suite), the client must publish again, and every confirmed task complete.
  */
-export async function faultUnderLoad(ctx: ScenarioContext, what: string, inject: (hooks: FaultHooks) => Promise<void>, faults = 1): Promise<void> {
-  const runtime = await ctx.startRuntime();
+export async function faultUnderLoad(ctx: ScenarioContext, what: string, inject: (hooks: FaultHooks) => Promise<void>, faults = 1, runtimeEnv: Readonly<Record<string, string>> = {}): Promise<void> {
+  const runtime = await ctx.startRuntime({ env: runtimeEnv });
   const client = await ctx.client();
   const io = client.proxy(FaultIo);
   const cpu = client.proxy(FaultCpu);

@@ -9,6 +9,7 @@ import { RecordFile } from './records';
 import { describeExit, RuntimeProcess } from './runtime-process';
 import { tally, type Tally } from './tally';
 import { waitFor, type WaitOptions } from './wait';
+import type { PostgresNode } from '../../support/postgres-node';
 
 export type ScenarioStatus = 'passed' | 'failed' | 'skipped';
 
@@ -36,6 +37,8 @@ export interface Scenario {
   readonly duplicatesAllowed: boolean;
   /** Needs rabbitmqctl on the node (skipped on an external broker given by URL only). */
   readonly needsNodeControl?: boolean;
+  /** Needs a PostgreSQL server it may restart (the result-store scenarios). */
+  readonly needsPostgres?: boolean;
   /** Hard bound on the whole scenario. */
   readonly timeoutMs: number;
   run(context: ScenarioContext): Promise<void>;
@@ -70,6 +73,8 @@ export class ScenarioContext {
     readonly inspector: Inspector,
     private readonly dirs: ScenarioDirs,
     readonly log: (line: string) => void,
+    /** The PostgreSQL server, for scenarios that need one. */
+    readonly postgres: PostgresNode | undefined = undefined,
   ) {
     this.namespace = `faults-${scenario.id}-${randomBytes(3).toString('hex')}`;
     this.records = new RecordFile(path.join(dirs.records, `${scenario.id}.log`));

@@ -196,7 +196,7 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
     const decision = decideAfterRun({ ok: result.outcome.ok, retryable: result.retryable, attempt: request.attempt, requestedMaxAttempts: request.maxAttempts }, definition.retry);
     if (decision.action === 'ack') {
       const event = this.taskEvent(entry, request, 'succeeded', result.threadId);
-      await stored?.record(event, request.args, encodedResult);
+      await stored?.record(event, request.args, { encodedResult, progress: entry.progress });
       if (request.replyTo) await this.reply(request.replyTo, request.id, result.outcome, entry.delivery);
       this.settle(entry, 'ack');
       this.announce(event);
@@ -210,7 +210,7 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
       return;
     }
     const event = this.taskEvent(entry, request, 'failed', result.threadId, error);
-    await stored?.record(event, request.args);
+    await stored?.record(event, request.args, { progress: entry.progress });
     const routed = await copyOutcome(this.deps.republisher.deadLetter(entry.delivery, this.deps.plan.queue.name, error, request.attempt));
     // The dead-letter copy holds the failure: as for a rejection, acknowledge before replying.
     this.settleAfter(entry, routed);

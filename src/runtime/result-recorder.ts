@@ -41,8 +41,8 @@ export class ResultRecorder {
       .catch((error: unknown) => this.options.logger.debug({ err: error, taskId: run.taskId }, `the start of ${run.task} was not recorded: ${describe(error)}`));
   }
 
-  /** The row of an outcome; resolves once it is durable. */
-  record(event: TaskEvent, args: readonly unknown[] | undefined, encodedResult?: string): Promise<void> {
+  /** The row of an outcome, with the run's last progress (its own write may not have landed); resolves once it is durable. */
+  record(event: TaskEvent, args: readonly unknown[] | undefined, run: { readonly encodedResult?: string; readonly progress?: unknown } = {}): Promise<void> {
     const state = OUTCOME_STATE[event.outcome];
     const final = state !== 'retrying' && state !== 'scheduled';
     return this.store.write({
@@ -51,7 +51,8 @@ export class ResultRecorder {
       queue: event.queue,
       state,
       args,
-      encodedResult,
+      encodedResult: run.encodedResult,
+      progress: run.progress,
       error: event.error,
       attempt: event.attempt,
       runtime: this.options.runtimeId,

@@ -5,10 +5,52 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { requireBroker } from '../support/requirements';
+import { requireBroker, requirePostgres } from '../support/requirements';
 import { Watched, cleanEnv, createProject, packWarren, run, runOk } from './user-project';
 
 const broker = requireBroker();
+const postgres = requirePostgres();
+
+/** An I/O job for the result store: what it returns is kept in PostgreSQL. */
+const LEDGER_JOBS = `import { Task, currentTask } from 'warren';
+
+@Task({ queue: 'ledger', pool: 'io' })
+export class Ledger {
+  async double(n: number): Promise<number> {
+    currentTask().progress({ n });
+    return n * 2;
+  }
+}
+`;
+
+/** Enqueues 1,000 tasks, writes their ids, and exits: nobody waits for them here. */
+const ENQUEUE_APP = `import fs from 'node:fs';
+import { connect } from 'warren';
+import { Ledger } from './jobs/ledger';
+
+async function main(): Promise<void> {
+  const client = await connect();
+  const ids: string[] = [];
+  for (let n = 0; n < 1000; n++) ids.push(await client.proxy(Ledger).double.enqueue(n));
+  fs.writeFileSync('ids.json', JSON.stringify(ids));
+  await client.close();
+}
+void main();
+`;
+
+/** Another process: collects every result by id from the store. */
+const COLLECT_APP = `import fs from 'node:fs';
+import { connect } from 'warren';
+
+async function main(): Promise<void> {
+  const ids = JSON.parse(fs.readFileSync('ids.json', 'utf8')) as string[];
+  const client = await connect();
+  const results = await Promise.all(ids.map((id) => client.result<number>(id, { timeoutMs: 60_000 })));
+  await client.close();
+  process.stdout.write(JSON.stringify({ count: results.length, doubled: results.every((value, n) => value === n * 2) }) + '\\n');
+}
+void main();
+`;
 
 /** A job in both pools whose constructor takes a class, so only decorator metadata can inject it. */
 const CANARY_JOBS = `import 'reflect-metadata';
@@ -176,5 +218,29 @@ describe('Warren installed from its tarball into a project outside the repositor
     }
     assert.equal(await runtime.closed, 0, runtime.stderr);
     assert.match(runtime.stdout, /"msg":"runtime stopped"/);
+  });
+
+  test('with a PostgreSQL result store, an app enqueues 1,000 tasks and exits; another process collects every result by id, and warren result reads one after the runtime stopped', { skip: postgres.skip, timeout: 180_000 }, async () => {
+    fs.writeFileSync(path.join(project, 'jobs', 'ledger.ts'), LEDGER_JOBS);
+    fs.writeFileSync(path.join(project, 'enqueue.ts'), ENQUEUE_APP);
+    fs.writeFileSync(path.join(project, 'collect.ts'), COLLECT_APP);
+    const storeEnv = () => ({ ...env(), WARREN_RESULTS_URL: postgres.url });
+    const runtime = new Watched(spawn(warren(), ['start'], { cwd: project, env: storeEnv(), stdio: ['ignore', 'pipe', 'pipe'] }));
+    try {
+      await runtime.waitFor(/"msg":"runtime started"/);
+      await runOk(warren(), ['run', 'enqueue.ts'], { cwd: project, env: storeEnv() });
+      const collected = await runOk(warren(), ['run', 'collect.ts'], { cwd: project, env: storeEnv(), timeoutMs: 90_000 });
+      assert.deepEqual(JSON.parse(collected.stdout.trim().split('\n').pop() as string), { count: 1000, doubled: true });
+    } finally {
+      runtime.child.kill('SIGTERM');
+    }
+    assert.equal(await runtime.closed, 0, runtime.stderr);
+    const ids = JSON.parse(fs.readFileSync(path.join(project, 'ids.json'), 'utf8')) as string[];
+    const last = await run(warren(), ['result', ids[999] as string], { cwd: project, env: storeEnv() });
+    assert.equal(last.code, 0, last.stdout + last.stderr);
+    assert.equal(JSON.parse(last.stdout), 1998);
+    const status = await run(warren(), ['status', ids[999] as string, '--json', '--timeout', '200'], { cwd: project, env: storeEnv() });
+    const { state, source, progress } = JSON.parse(status.stdout) as { state: string; source: string; progress: unknown };
+    assert.deepEqual({ state, source, progress }, { state: 'succeeded', source: 'store', progress: { n: 999 } }, 'read from the store, the progress the task reported kept on its row');
   });
 });

@@ -197,8 +197,9 @@ describe('Warren installed from its tarball into a project outside the repositor
     const runtime = new Watched(spawn(warren(), ['start'], { cwd: project, env: env(), stdio: ['ignore', 'pipe', 'pipe'] }));
     try {
       await runtime.waitFor(/"msg":"runtime started"/);
-      // The banner is written after the start is logged, so it may arrive in a later chunk.
-      for (const queue of ['hashes', 'greetings', 'canary-cpu', 'canary-io']) await runtime.waitFor(new RegExp(`^\\s+${namespace}\\.${queue}\\s+(cpu|io)\\s`, 'm'));
+      // Beside JSON logs the banner goes to stderr, after the start is logged.
+      for (const queue of ['hashes', 'greetings', 'canary-cpu', 'canary-io']) await runtime.waitFor(new RegExp(`^\\s+${namespace}\\.${queue}\\s+(cpu|io)\\s`, 'm'), 60_000, 'stderr');
+      for (const line of runtime.stdout.trimEnd().split('\n')) assert.doesNotThrow(() => JSON.parse(line), `stdout holds JSON lines only: ${line}`);
 
       const app = await run(warren(), ['run', 'app.ts'], { cwd: project, env: env() });
       assert.equal(app.code, 0, app.stdout + app.stderr);

@@ -2,6 +2,7 @@ import type { ResolvedConfig } from '../config/resolved-config';
 import { checkHttpOptions } from '../http/access';
 import { ensurePortFree } from '../http/port-check';
 import { startHttpServer, type HttpServer } from '../http/http-server';
+import { logFormat } from '../logging/log-format';
 import { createLogger, type Logger } from '../logging/logger';
 import { Runtime } from '../runtime/runtime';
 
@@ -18,7 +19,10 @@ export interface Served {
  * answering while the runtime drains (/readyz says 503), and closes after it stopped.
  */
 export async function serve(config: ResolvedConfig, options: { grace?: number }): Promise<Served> {
-  const logger = createLogger(config.logLevel);
+  const pretty = logFormat() === 'pretty';
+  const logger = createLogger(config.logLevel, { pretty });
+  // The banner is for people: among JSON lines it would break every line-by-line reader of stdout.
+  const banner = pretty ? process.stdout : process.stderr;
   // A server that would be open to the network without a token stops the start before anything runs.
   if (config.http) {
     checkHttpOptions(config.http);
@@ -55,8 +59,8 @@ export async function serve(config: ResolvedConfig, options: { grace?: number })
       throw error;
     }
   }
-  process.stdout.write(`${runtime.banner()}\n\n`);
-  if (state.http) process.stdout.write(`dashboard  ${state.http.url}   (also /metrics, /healthz, /readyz)\n\n`);
+  banner.write(`${runtime.banner()}\n\n`);
+  if (state.http) banner.write(`dashboard  ${state.http.url}   (also /metrics, /healthz, /readyz)\n\n`);
   runtime.on('connectionLost', () => {
     // Unacknowledged tasks are redelivered by the broker; a supervisor restarts us.
     logger.fatal('exiting: the broker connection was lost');

@@ -4,6 +4,7 @@ import { DEFAULT_CONFIG_FILES, loadConfig } from '../config/load-config';
 import { nonEmpty } from '../config/resolve-config';
 import type { ResolvedConfig } from '../config/resolved-config';
 import { createLogger, type Logger } from '../logging/logger';
+import { warnOfSecondTracingApi } from '../tracing/api-copies';
 import { TopologyNames } from '../topology/topology';
 import { openTransport } from '../transport/open-transport';
 import { openResultStore, RESULT_STORE_DEFAULTS } from '../results/open-result-store';
@@ -33,6 +34,7 @@ export async function connect(options: ConnectOptions = {}): Promise<WarrenClien
   const config = clientConfig(options);
   const url = options.url ?? config?.broker.url ?? nonEmpty(process.env.WARREN_BROKER_URL);
   const logger = options.logger ?? createLogger(config?.logLevel ?? 'info', { name: 'warren-client' });
+  warnOfSecondTracingApi(logger);
   const transport = await openTransport(url, {
     connectionName: `warren client ${process.pid}`,
     heartbeatSeconds: config?.broker.heartbeatSeconds,

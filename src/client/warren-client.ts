@@ -11,7 +11,8 @@ import type { TopologyNames } from '../topology/topology';
 import { reportsConsumerState } from '../transport/consumer-state';
 import type { MessageProperties, Transport } from '../transport/transport';
 import { validateWith, type StandardSchemaV1 } from '../validation/standard-schema';
-import { outgoingTraceHeaders } from '../tracing/trace-propagation';
+import { publishInTrace } from '../tracing/trace-propagation';
+import { producerAttributes } from '../tracing/messaging-attributes';
 import { RecentMap } from '../util/recent-map';
 import { checkCallOptions, dueTimeOf, NO_CALL_OPTIONS } from './due-time';
 import { PendingCalls } from './pending-calls';
@@ -233,17 +234,18 @@ export class WarrenClient {
    */
   private async publish(task: string, taskId: string, args: readonly unknown[], replyTo: string | undefined, options: CallOptions, times: Times): Promise<void> {
     const { transport, names, maxPayloadBytes } = this.options;
-    const trace = outgoingTraceHeaders();
     const { deadline, dueAt } = times;
-    const { body, properties } = encodeTaskRequest({ id: taskId, task, args, attempt: 1, replyTo, deadline, dueAt, maxAttempts: options.maxAttempts, trace }, maxPayloadBytes);
-    let outcome;
-    try {
-      outcome = await transport.publish(names.tasksExchange, task, body, properties, { mandatory: true });
-    } catch (error) {
-      if (error instanceof ExchangeNotFoundError && error.exchange === names.tasksExchange) throw new NamespaceNotDeclaredError(task, names.tasksExchange, names.namespace, { cause: error });
-      throw error;
-    }
-    if (outcome === 'unroutable') throw new UnroutableTaskError(task, names.tasksExchange);
+    await publishInTrace(task, () => producerAttributes(names.tasksExchange, task, taskId), async (trace) => {
+      const { body, properties } = encodeTaskRequest({ id: taskId, task, args, attempt: 1, replyTo, deadline, dueAt, maxAttempts: options.maxAttempts, trace }, maxPayloadBytes);
+      let outcome;
+      try {
+        outcome = await transport.publish(names.tasksExchange, task, body, properties, { mandatory: true });
+      } catch (error) {
+        if (error instanceof ExchangeNotFoundError && error.exchange === names.tasksExchange) throw new NamespaceNotDeclaredError(task, names.tasksExchange, names.namespace, { cause: error });
+        throw error;
+      }
+      if (outcome === 'unroutable') throw new UnroutableTaskError(task, names.tasksExchange);
+    });
     this.published.set(taskId, task);
   }
 

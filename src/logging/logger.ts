@@ -1,17 +1,18 @@
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
 import type { LogLevel } from '../config/define-config';
+import { logFormat } from './log-format';
+import { prettyLines } from './pretty-lines';
 
 export type { Logger };
 
 /**
- * The root logger: JSON lines for machines, pretty lines when a person watches a terminal.
- * pino-pretty runs as a synchronous stream in this thread, not as a transport worker, so
- * nothing is lost when the process exits right after a log line.
+ * The root logger: JSON lines for machines, pretty lines when a person watches a terminal (or
+ * `WARREN_LOG_FORMAT` says which). The pretty stream runs synchronously in this thread, not as
+ * a transport worker, so nothing is lost when the process exits right after a log line.
  */
 export function createLogger(level: LogLevel, options: { pretty?: boolean; name?: string } = {}): Logger {
-  const wantPretty = options.pretty ?? (process.stdout.isTTY === true && process.env.CI === undefined);
+  const wantPretty = options.pretty ?? logFormat() === 'pretty';
   const base = { level, name: options.name ?? 'warren' };
   if (!wantPretty) return pino(base);
-  return pino(base, pretty({ sync: true, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,name' }));
+  return pino(base, prettyLines());
 }

@@ -69,11 +69,12 @@ export class CpuPool implements Pool {
     return this.restarts;
   }
 
-  async run({ taskId, attempt, definition, args, traceparent }: TaskRun): Promise<RunResult> {
+  async run({ taskId, attempt, definition, args, traceparent, queue }: TaskRun): Promise<RunResult> {
     const limit = definition.hardTimeLimitMs === undefined ? undefined : new HardLimit(definition.hardTimeLimitMs, this.startTimes);
     const message: CpuTaskMessage = {
       taskId,
       traceparent,
+      queue,
       attempt,
       softTimeLimitMs: definition.softTimeLimitMs,
       task: definition.name,

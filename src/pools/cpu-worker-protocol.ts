@@ -23,6 +23,7 @@ export interface CpuTaskMessage {
   readonly args: readonly unknown[];
   readonly softTimeLimitMs: number | undefined;
   readonly traceparent: string | undefined;
+  readonly queue: string;
   /** Where to write when the task starts, for its hard time limit; undefined: nobody asks. */
   readonly startSlot: number | undefined;
 }

@@ -1,5 +1,6 @@
 import type { JobClass } from '../decorators/task';
 import { runAsTask, type RunHandle } from '../context/task-context';
+import { consumerAttributes } from '../tracing/messaging-attributes';
 import { runInTrace } from '../tracing/trace-propagation';
 import type { JobInstances } from './job-instances';
 
@@ -11,6 +12,8 @@ export interface Invocation {
   readonly args: readonly unknown[];
   readonly softTimeLimitMs: number | undefined;
   readonly traceparent: string | undefined;
+  /** The broker queue it was consumed from. */
+  readonly queue: string;
   /** Lets the pool stop the run from outside (its signal fires). */
   readonly handle?: RunHandle;
   /** Where the run's `currentTask().progress(value)` goes, as JSON text. */
@@ -26,6 +29,5 @@ export function invokeTask(instances: JobInstances, jobClass: JobClass, invocati
   const instance = instances.get(jobClass) as Record<string, (...a: unknown[]) => unknown>;
   const fn = instance[invocation.method];
   if (typeof fn !== 'function') throw new TypeError(`${jobClass.name}.${invocation.method} is not a method`);
-  const attributes = () => ({ 'messaging.system': 'rabbitmq', 'messaging.message.id': invocation.taskId, 'warren.task': invocation.task, 'warren.attempt': invocation.attempt });
-  return runInTrace(invocation.task, invocation.traceparent, attributes, () => runAsTask(invocation, async () => fn.apply(instance, invocation.args as unknown[]), invocation.handle));
+  return runInTrace(invocation.task, invocation.traceparent, () => consumerAttributes(invocation), () => runAsTask(invocation, async () => fn.apply(instance, invocation.args as unknown[]), invocation.handle));
 }

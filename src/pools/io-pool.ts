@@ -76,7 +76,7 @@ export class IoPool implements Pool {
    * promise and one `then` per task, where an async wrapper around a racing promise made four:
    * with AsyncLocalStorage on Node 20 every promise pays an async hook, and this runs for every task.
    */
-  private start({ taskId, attempt, definition, args, traceparent }: TaskRun, settle: (result: RunResult) => void): void {
+  private start({ taskId, attempt, definition, args, traceparent, queue }: TaskRun, settle: (result: RunResult) => void): void {
     if (this.closed) return settle(failed(new RuntimeShuttingDownError(`The I/O pool closed before ${definition.name} could start`), definition));
     let finished = false;
     let abandoned: (() => void) | undefined;
@@ -98,7 +98,7 @@ export class IoPool implements Pool {
             handle?.stop(error);
           });
     try {
-      invokeTask(this.instances, definition.jobClass, { taskId, task: definition.name, attempt, method: definition.method, args, softTimeLimitMs: definition.softTimeLimitMs, traceparent, handle, onProgress: this.onProgress && ((encoded) => this.onProgress?.(taskId, JSON.parse(encoded))) }).then(
+      invokeTask(this.instances, definition.jobClass, { taskId, task: definition.name, attempt, method: definition.method, args, softTimeLimitMs: definition.softTimeLimitMs, traceparent, queue, handle, onProgress: this.onProgress && ((encoded) => this.onProgress?.(taskId, JSON.parse(encoded))) }).then(
         (result) => {
           const problem = unsendable(result);
           if (problem === undefined) finish({ outcome: { ok: true, result }, threadId: 0, retryable: false });

@@ -8,6 +8,8 @@ export interface TaskRun {
   readonly definition: TaskDefinition;
   readonly args: readonly unknown[];
   readonly traceparent: string | undefined;
+  /** The broker queue it was consumed from, for its span. */
+  readonly queue: string;
 }
 
 /** How a run ended, and where it ran (thread 0 is the main thread). */

@@ -179,7 +179,7 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
     entry.traceparent = request.trace?.traceparent ?? traceparentForTask(request.id);
     if (this.deps.wantsStarted()) this.deps.onStarted({ taskId: request.id, task: request.task, queue: plan.queue.name, pool: plan.pool, attempt: request.attempt, at: Date.now() });
     if (this.stores(definition)) this.deps.results?.started({ taskId: request.id, task: request.task, queue: plan.queue.name, attempt: request.attempt, args: request.args, traceId: traceIdOf(entry.traceparent) });
-    const result = await this.deps.pool.run({ taskId: request.id, attempt: request.attempt, definition, args: admitted.args, traceparent: entry.traceparent });
+    const result = await this.deps.pool.run({ taskId: request.id, attempt: request.attempt, definition, args: admitted.args, traceparent: entry.traceparent, queue: plan.brokerQueue });
     if (entry.settled) return; // requeued by a shutdown that could not wait any longer
     return this.settleRun(entry, request, definition, result);
   }

@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load-config';
 import type { ResolvedConfig } from '../config/resolved-config';
 import { describe } from '../errors';
 import { createLogger, type Logger } from '../logging/logger';
+import { warnOfSecondTracingApi } from '../tracing/api-copies';
 import type { CpuPool } from '../pools/cpu-pool';
 import { JobInstances } from '../pools/job-instances';
 import type { Pool } from '../pools/pool';
@@ -213,6 +214,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       if (reportsConsumerState(transport)) transport.onConsumerChange((change) => runtime.onConsumerChange(change));
       await runtime.startConsuming();
       logger.info({ runtime: runtime.id, broker: transport.description, tasks: registry.size, queues: plans.length }, 'runtime started');
+      warnOfSecondTracingApi(logger);
       return runtime;
     } catch (error) {
       await Promise.allSettled([...opened.pools.map((pool) => pool.close()), opened.transport?.close(), opened.store?.close()]);

@@ -1,4 +1,4 @@
-import { context, propagation, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
+import { context, propagation, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { formatTraceparent, parseTraceparent } from './traceparent';
 
 /**
@@ -33,6 +33,16 @@ export function tracingActive(): boolean {
 }
 
 /**
+ * Publishes a task inside a PRODUCER span, child of the caller's active span, whose context is
+ * what the task's headers carry: the task's CONSUMER span is then the child of its publish. With
+ * no SDK, no span: the headers carry the caller's context as they find it (or none).
+ */
+export function publishInTrace<T>(task: string, attributes: () => Attributes, publish: (trace: Record<string, string> | undefined) => Promise<T>): Promise<T> {
+  if (!tracingActive()) return publish(outgoingTraceHeaders());
+  return trace.getTracer('warren').startActiveSpan(`publish ${task}`, { kind: SpanKind.PRODUCER, attributes: attributes() }, (span) => endWith(span, () => publish(outgoingTraceHeaders())));
+}
+
+/**
  * Runs a task inside a CONSUMER span that continues the caller's trace, so the task's own spans
  * (and instrumented libraries it calls) join it. With no OpenTelemetry SDK in the process there
  * is nothing to record or propagate, and the task runs as it is: the span, its context and its
@@ -47,17 +57,20 @@ export function runInTrace<T>(task: string, traceparent: string | undefined, att
     // No propagator installed (no SDK): read the W3C header ourselves.
     parent = trace.setSpanContext(ROOT_CONTEXT, { traceId: parsed.traceId, spanId: parsed.spanId, traceFlags: parsed.flags, isRemote: true });
   }
-  return trace.getTracer('warren').startActiveSpan(`${task} process`, { kind: SpanKind.CONSUMER, attributes: attributes() }, parent, async (span) => {
-    try {
-      const result = await work();
-      span.setStatus({ code: SpanStatusCode.OK });
-      return result;
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  return trace.getTracer('warren').startActiveSpan(`process ${task}`, { kind: SpanKind.CONSUMER, attributes: attributes() }, parent, (span) => endWith(span, work));
+}
+
+/** Runs `work`, then ends the span with its outcome. */
+async function endWith<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  try {
+    const result = await work();
+    span.setStatus({ code: SpanStatusCode.OK });
+    return result;
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+    throw error;
+  } finally {
+    span.end();
+  }
 }

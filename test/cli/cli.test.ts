@@ -91,14 +91,14 @@ describe('warren CLI', () => {
   test('dev without a script serves until SIGTERM, then shuts down gracefully and exits 0', { timeout: 30_000 }, async () => {
     const child = spawn(process.execPath, [warren, 'dev', '--config', fixtureConfig], { cwd: root, env: { ...process.env, WARREN_BROKER_URL: '', WARREN_LOG_LEVEL: 'info' } });
     let stdout = '';
-    const bannerShown = new Promise<void>((resolve) =>
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk;
-        if (stdout.includes('[tasks]') && stdout.includes('runtime started')) resolve();
-      }),
-    );
+    let stderr = '';
+    const bannerShown = new Promise<void>((resolve) => {
+      const check = () => stderr.includes('[tasks]') && stdout.includes('runtime started') && resolve();
+      child.stdout.on('data', (chunk: Buffer) => ((stdout += chunk), check()));
+      child.stderr.on('data', (chunk: Buffer) => ((stderr += chunk), check()));
+    });
     await bannerShown;
-    assert.match(stdout, /memory:\/\/ \(embedded in-memory broker\)/);
+    assert.match(stderr, /memory:\/\/ \(embedded in-memory broker\)/, 'the banner, on stderr beside JSON logs');
     child.kill('SIGTERM');
     const [code] = (await once(child, 'close')) as [number | null];
     assert.equal(code, 0);

@@ -15,11 +15,12 @@ function start(env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, [warren, 'dev', '--config', config], { cwd: root, env: { ...process.env, WARREN_BROKER_URL: '', WARREN_LOG_LEVEL: 'info', ...env } });
   let stdout = '';
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+  // Piped, with JSON logs on stdout, the banner and the dashboard's address go to stderr.
   const dashboard = new Promise<string>((resolve) =>
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk;
-      const url = /^dashboard {2}(http:\/\/\S+)/m.exec(stdout)?.[1];
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+      const url = /^dashboard {2}(http:\/\/\S+)/m.exec(stderr)?.[1];
       if (url) resolve(url);
     }),
   );

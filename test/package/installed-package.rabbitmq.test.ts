@@ -52,6 +52,9 @@ async function main(): Promise<void> {
 void main();
 `;
 
+/** The SDK version the repository tests with, installed into the user's project too. */
+const SDK_VERSION = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies['@opentelemetry/sdk-trace-node'] as string;
+
 /** A job in both pools whose constructor takes a class, so only decorator metadata can inject it. */
 const CANARY_JOBS = `import 'reflect-metadata';
 import { threadId } from 'node:worker_threads';
@@ -125,6 +128,55 @@ probe().catch((error: unknown) => {
 });
 `;
 
+/**
+ * The docs' SDK recipe (docs/operations.md, "Tracing"), with a file for an exporter: each span as
+ * a JSON line, from whichever process and thread ended it. Loaded with node --require, so it runs
+ * in the main thread and, through the inherited Node options, in each CPU worker thread.
+ */
+const OTEL_SETUP = `'use strict';
+const fs = require('node:fs');
+const { threadId } = require('node:worker_threads');
+const { NodeTracerProvider, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-node');
+
+const toFile = {
+  export(spans, done) {
+    for (const span of spans) {
+      const line = { name: span.name, kind: span.kind, traceId: span.spanContext().traceId, spanId: span.spanContext().spanId, parentSpanId: span.parentSpanContext?.spanId, attributes: span.attributes, pid: process.pid, threadId };
+      fs.appendFileSync(process.env.SPANS_FILE, JSON.stringify(line) + '\\n');
+    }
+    done({ code: 0 });
+  },
+  shutdown: async () => {},
+};
+new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(toFile)] }).register();
+`;
+
+/** An app whose own span holds a call to each pool. */
+const TRACED_APP = `import { trace } from '@opentelemetry/api';
+import { CpuCanary, IoCanary } from './jobs/canary';
+import { connect } from 'warren';
+
+void trace.getTracer('shop').startActiveSpan('checkout', async (span) => {
+  const client = await connect();
+  await Promise.all([client.proxy(CpuCanary).probe(), client.proxy(IoCanary).probe()]);
+  span.end();
+  await client.close();
+  process.stdout.write(\`\${span.spanContext().traceId}\\n\`);
+});
+`;
+
+/** One span as OTEL_SETUP writes it. */
+interface SpanLine {
+  name: string;
+  kind: number;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | undefined;
+  attributes: Record<string, unknown>;
+  pid: number;
+  threadId: number;
+}
+
 describe('Warren installed from its tarball into a project outside the repository', { skip: broker.skip }, () => {
   let project = '';
   let scratch = '';
@@ -135,6 +187,8 @@ describe('Warren installed from its tarball into a project outside the repositor
   before(async () => {
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'warren-pack-'));
     project = await createProject(await packWarren(scratch));
+    // As a user adds tracing: the SDK's releases take @opentelemetry/api <1.10.0.
+    await runOk('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', `@opentelemetry/sdk-trace-node@${SDK_VERSION}`], { cwd: project, timeoutMs: 300_000 });
   });
 
   after(() => {
@@ -151,6 +205,10 @@ describe('Warren installed from its tarball into a project outside the repositor
       assert.ok(fs.existsSync(path.join(project, 'node_modules', single)), `${single} is installed at the top, as a peer dependency`);
       assert.ok(!fs.existsSync(path.join(installed, 'node_modules', single)), `no second ${single} nested under warren`);
     }
+    // One @opentelemetry/api, the SDK's: a copy nested under warren would not see the SDK.
+    assert.ok(fs.existsSync(path.join(project, 'node_modules', '@opentelemetry', 'sdk-trace-node')), 'the SDK installed beside warren');
+    assert.ok(fs.existsSync(path.join(project, 'node_modules', '@opentelemetry', 'api')), '@opentelemetry/api installed at the top');
+    assert.ok(!fs.existsSync(path.join(installed, 'node_modules', '@opentelemetry', 'api')), 'no second @opentelemetry/api nested under warren');
   });
 
   test('warren init writes a starter, and the project type-checks under strict flags against Warren\'s declarations', { timeout: 120_000 }, async () => {
@@ -182,8 +240,9 @@ describe('Warren installed from its tarball into a project outside the repositor
     const runtime = new Watched(spawn(warren(), ['start'], { cwd: project, env: env(), stdio: ['ignore', 'pipe', 'pipe'] }));
     try {
       await runtime.waitFor(/"msg":"runtime started"/);
-      // The banner is written after the start is logged, so it may arrive in a later chunk.
-      for (const queue of ['hashes', 'greetings', 'canary-cpu', 'canary-io']) await runtime.waitFor(new RegExp(`^\\s+${namespace}\\.${queue}\\s+(cpu|io)\\s`, 'm'));
+      // Beside JSON logs the banner goes to stderr, after the start is logged.
+      for (const queue of ['hashes', 'greetings', 'canary-cpu', 'canary-io']) await runtime.waitFor(new RegExp(`^\\s+${namespace}\\.${queue}\\s+(cpu|io)\\s`, 'm'), 60_000, 'stderr');
+      for (const line of runtime.stdout.trimEnd().split('\n')) assert.doesNotThrow(() => JSON.parse(line), `stdout holds JSON lines only: ${line}`);
 
       const app = await run(warren(), ['run', 'app.ts'], { cwd: project, env: env() });
       assert.equal(app.code, 0, app.stdout + app.stderr);
@@ -242,5 +301,48 @@ describe('Warren installed from its tarball into a project outside the repositor
     const status = await run(warren(), ['status', ids[999] as string, '--json', '--timeout', '200'], { cwd: project, env: storeEnv() });
     const { state, source, progress } = JSON.parse(status.stdout) as { state: string; source: string; progress: unknown };
     assert.deepEqual({ state, source, progress }, { state: 'succeeded', source: 'store', progress: { n: 999 } }, 'read from the store, the progress the task reported kept on its row');
+  });
+
+  test('with the SDK loaded by node --require, one trace runs from the caller\'s span through an I/O task and a CPU task (its span made in the worker thread)', { timeout: 120_000 }, async () => {
+    fs.writeFileSync(path.join(project, 'otel.js'), OTEL_SETUP);
+    fs.writeFileSync(path.join(project, 'traced.ts'), TRACED_APP);
+    const spansFile = path.join(scratch, 'spans.jsonl');
+    const tracedEnv = () => ({ ...env(), SPANS_FILE: spansFile });
+    const runtime = new Watched(spawn(process.execPath, ['--require', './otel.js', warren(), 'start'], { cwd: project, env: tracedEnv(), stdio: ['ignore', 'pipe', 'pipe'] }));
+    try {
+      await runtime.waitFor(/"msg":"runtime started"/);
+      const app = await run(process.execPath, ['--require', './otel.js', '--require', 'warren/register', 'traced.ts'], { cwd: project, env: tracedEnv() });
+      assert.equal(app.code, 0, app.stdout + app.stderr);
+      const traceId = app.stdout.trim().split('\n').pop() as string;
+      assert.match(traceId, /^[0-9a-f]{32}$/);
+
+      const spans = fs.readFileSync(spansFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as SpanLine);
+      const named = (name: string) => {
+        const found = spans.filter((span) => span.name === name);
+        assert.equal(found.length, 1, `one ${name} span among ${spans.map((span) => span.name).join(', ')}`);
+        return found[0] as SpanLine;
+      };
+      const checkout = named('checkout');
+      const [publishCpu, publishIo] = [named('publish CpuCanary.probe'), named('publish IoCanary.probe')];
+      const [processCpu, processIo] = [named('process CpuCanary.probe'), named('process IoCanary.probe')];
+      for (const span of [publishCpu, publishIo, processCpu, processIo]) assert.equal(span.traceId, checkout.traceId, `${span.name} is in the caller's trace`);
+      assert.equal(checkout.traceId, traceId);
+      assert.deepEqual([publishCpu.parentSpanId, publishIo.parentSpanId], [checkout.spanId, checkout.spanId], 'each publish is a child of the caller\'s span');
+      assert.equal(processCpu.parentSpanId, publishCpu.spanId, 'the CPU run is a child of its publish');
+      assert.equal(processIo.parentSpanId, publishIo.spanId, 'the I/O run is a child of its publish');
+      assert.deepEqual([publishIo.kind, processIo.kind], [3, 4], 'PRODUCER, then CONSUMER (SpanKind)');
+      assert.notEqual(processIo.pid, checkout.pid, 'the runs are the runtime\'s');
+      assert.equal(processIo.threadId, 0, 'the I/O run\'s span is made in the main thread');
+      assert.ok(processCpu.threadId > 0, 'the CPU run\'s span is made and exported in its worker thread');
+      assert.equal(processCpu.pid, processIo.pid);
+      assert.deepEqual(
+        [processCpu.attributes['messaging.system'], processCpu.attributes['messaging.destination.name'], publishCpu.attributes['messaging.destination.name']],
+        ['rabbitmq', `${namespace}.canary-cpu`, `${namespace}.tasks`],
+      );
+      assert.doesNotMatch(runtime.stdout + app.stdout + app.stderr, /tracing is off/);
+    } finally {
+      runtime.child.kill('SIGTERM');
+    }
+    assert.equal(await runtime.closed, 0, runtime.stderr);
   });
 });

@@ -80,21 +80,22 @@ export class Watched {
     this.closed = new Promise((resolve) => child.on('close', (code) => resolve(code)));
   }
 
-  /** Resolves when stdout has matched; rejects if the child exits first, or after `timeoutMs`, with what it printed. */
-  waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  /** Resolves when stdout (or stderr) has matched; rejects if the child exits first, or after `timeoutMs`, with what it printed. */
+  waitFor(pattern: RegExp, timeoutMs = 60_000, stream: 'stdout' | 'stderr' = 'stdout'): Promise<void> {
+    const source = this.child[stream];
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.child.stdout?.off('data', check);
-        reject(new Error(`printed no ${pattern} within ${timeoutMs} ms\n${this.stdout}\n${this.stderr}`));
+        source?.off('data', check);
+        reject(new Error(`printed no ${pattern} on ${stream} within ${timeoutMs} ms\n${this.stdout}\n${this.stderr}`));
       }, timeoutMs);
       const check = () => {
-        if (pattern.test(this.stdout)) {
+        if (pattern.test(this[stream])) {
           clearTimeout(timer);
-          this.child.stdout?.off('data', check);
+          source?.off('data', check);
           resolve();
         }
       };
-      this.child.stdout?.on('data', check);
+      source?.on('data', check);
       void this.closed.then((code) => {
         clearTimeout(timer);
         reject(new Error(`exited ${code} before printing ${pattern}\n${this.stdout}\n${this.stderr}`));

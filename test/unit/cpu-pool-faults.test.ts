@@ -40,7 +40,7 @@ describe('a CPU task fails alone', { timeout: 60_000 }, () => {
     run = (method, ...args) => {
       const definition = registry.get(`LeakyCpu.${method}`);
       assert.ok(definition, method);
-      return pool.run({ taskId: `${method}-${++taskIds}`, attempt: 1, definition, args, traceparent: undefined });
+      return pool.run({ taskId: `${method}-${++taskIds}`, attempt: 1, definition, args, traceparent: undefined, queue: 'test' });
     };
     threadOf(await run('innocent', 0)); // the thread has loaded the job module
   });

@@ -22,7 +22,7 @@ test("a CPU task's hard limit counts from when its method starts, not while it w
     schedIdle: false,
     logger: pino({ level: 'silent' }),
   });
-  const run = (taskId: string, hardTimeLimitMs: number | undefined, ms: number) => pool.run({ taskId, attempt: 1, definition: { ...spin, hardTimeLimitMs }, args: [ms], traceparent: undefined });
+  const run = (taskId: string, hardTimeLimitMs: number | undefined, ms: number) => pool.run({ taskId, attempt: 1, definition: { ...spin, hardTimeLimitMs }, args: [ms], traceparent: undefined, queue: 'test' });
   try {
     // The second task waits 2 s (and the thread's start-up) for the first, then runs 0.2 s: counted
     // from the hand-over, its 1.5 s limit would have stopped it while it waited.

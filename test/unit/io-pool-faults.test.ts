@@ -38,7 +38,7 @@ describe('the I/O pool past a hard limit', { timeout: 60_000 }, () => {
   };
   const newPool = (logger = pino({ level: 'silent' })) => new IoPool(new JobInstances(container.createChildContainer()), 2, logger);
   let ids = 0;
-  const run = (pool: IoPool, def: TaskDefinition, ...args: unknown[]) => pool.run({ taskId: `t${++ids}`, attempt: 1, definition: def, args, traceparent: undefined });
+  const run = (pool: IoPool, def: TaskDefinition, ...args: unknown[]) => pool.run({ taskId: `t${++ids}`, attempt: 1, definition: def, args, traceparent: undefined, queue: 'test' });
 
   before(async () => {
     registry = TaskRegistry.fromModules(loadJobModules(await findJobFiles(['pool-fault-jobs.ts'], path.join(__dirname, 'fixtures'))));

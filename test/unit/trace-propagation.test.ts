@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { INVALID_SPAN_CONTEXT, SpanKind, trace, type Context, type Span, type SpanContext, type SpanOptions, type Tracer } from '@opentelemetry/api';
-import { runInTrace, tracingActive } from '../../src/tracing/trace-propagation';
+import { context, INVALID_SPAN_CONTEXT, propagation, SpanKind, trace, type Context, type Span, type SpanContext, type SpanOptions, type Tracer } from '@opentelemetry/api';
+import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { consumerAttributes, producerAttributes } from '../../src/tracing/messaging-attributes';
+import { publishInTrace, runInTrace, tracingActive } from '../../src/tracing/trace-propagation';
 
 const CALLER = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
@@ -20,7 +22,11 @@ function recordingProvider(): { started: Array<{ name: string; kind: SpanKind | 
 }
 
 describe('trace propagation', () => {
-  afterEach(() => trace.disable());
+  afterEach(() => {
+    trace.disable();
+    context.disable();
+    propagation.disable();
+  });
 
   test('with no OpenTelemetry SDK, a task runs without a span', async () => {
     assert.equal(tracingActive(), false);
@@ -33,9 +39,34 @@ describe('trace propagation', () => {
     assert.equal(tracingActive(), true);
     assert.equal(await runInTrace('A.b', CALLER, () => ({ 'warren.task': 'A.b' }), async () => 42), 42);
     assert.equal(started.length, 1);
-    assert.equal(started[0]?.name, 'A.b process');
+    assert.equal(started[0]?.name, 'process A.b');
     assert.equal(started[0]?.kind, SpanKind.CONSUMER);
     assert.equal(started[0]?.parent?.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
     assert.equal(started[0]?.parent?.spanId, '00f067aa0ba902b7');
+  });
+
+  test("with the real SDK, the publish is a PRODUCER span under the caller's, and the run a CONSUMER span under the publish", async () => {
+    const exporter = new InMemorySpanExporter();
+    new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).register();
+    let sent: Record<string, string> | undefined;
+    await trace.getTracer('app').startActiveSpan('checkout', async (caller) => {
+      await publishInTrace('Images.resize', () => producerAttributes('warren', 'Images.resize', 'id-1'), async (headers) => void (sent = headers));
+      caller.end();
+    });
+    assert.ok(sent?.traceparent, 'the task carries a traceparent');
+    await runInTrace('Images.resize', sent.traceparent, () => consumerAttributes({ queue: 'warren.images', task: 'Images.resize', taskId: 'id-1', attempt: 1 }), async () => 'done');
+
+    const [publish, checkout, run] = ['publish Images.resize', 'checkout', 'process Images.resize'].map((name) => exporter.getFinishedSpans().find((span) => span.name === name));
+    assert.ok(publish && checkout && run, exporter.getFinishedSpans().map((span) => span.name).join(', '));
+    assert.equal(publish.kind, SpanKind.PRODUCER);
+    assert.equal(publish.parentSpanContext?.spanId, checkout.spanContext().spanId);
+    assert.equal(run.kind, SpanKind.CONSUMER);
+    assert.equal(run.parentSpanContext?.spanId, publish.spanContext().spanId, 'the run is the child of the publish');
+    assert.equal(run.spanContext().traceId, checkout.spanContext().traceId);
+    assert.deepEqual(
+      [publish.attributes['messaging.system'], publish.attributes['messaging.operation.type'], publish.attributes['messaging.destination.name'], publish.attributes['messaging.rabbitmq.destination.routing_key'], publish.attributes['messaging.message.id']],
+      ['rabbitmq', 'send', 'warren', 'Images.resize', 'id-1'],
+    );
+    assert.deepEqual([run.attributes['messaging.operation.type'], run.attributes['messaging.destination.name'], run.attributes['messaging.message.id']], ['process', 'warren.images', 'id-1']);
   });
 });

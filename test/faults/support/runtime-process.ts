@@ -24,7 +24,7 @@ const live = new Set<RuntimeProcess>();
 
 /**
  * One `node bin/warren.js start` child process. Its stdout and stderr go to a log file (and a
- * short tail in memory); it is ready once it printed its `[tasks]` banner, which `warren start`
+ * short tail in memory); it is ready once it printed its `[tasks]` banner (on stderr), which `warren start`
  * writes after every queue is consumed.
  */
 export class RuntimeProcess {
@@ -37,7 +37,7 @@ export class RuntimeProcess {
   private stdoutTail = '';
   private stderrTail = '';
   private banner = false;
-  /** Complete stdout lines (pino JSON at the suite's warn level, plus the banner), the last MAX_LINES of them. */
+  /** Complete stdout lines (pino JSON at the suite's warn level), the last MAX_LINES of them. */
   private readonly lines: string[] = [];
   private partialLine = '';
   private readonly bannerWaiters: Array<() => void> = [];
@@ -61,14 +61,15 @@ export class RuntimeProcess {
       this.partialLine = complete.pop() ?? '';
       this.lines.push(...complete);
       if (this.lines.length > MAX_LINES) this.lines.splice(0, this.lines.length - MAX_LINES);
-      if (!this.banner && this.stdoutTail.includes('[tasks]')) {
-        this.banner = true;
-        for (const resolve of this.bannerWaiters.splice(0)) resolve();
-      }
     });
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       log.write(chunk);
       this.stderrTail = (this.stderrTail + chunk).slice(-TAIL_CHARS);
+      // With JSON logs on stdout, warren start writes its banner to stderr.
+      if (!this.banner && this.stderrTail.includes('[tasks]')) {
+        this.banner = true;
+        for (const resolve of this.bannerWaiters.splice(0)) resolve();
+      }
     });
     this.exited = new Promise((resolve) => {
       this.child.once('close', (code, signal) => {

@@ -106,17 +106,23 @@ export interface WarrenConfig {
    */
   schedules?: Record<string, ConfigSchedule> | undefined;
   /**
-   * Where task outcomes outlive the call, for \`client.result(id)\`, \`client.status(id)\` and
-   * \`warren result\` from any process. Default: the embedded store with the embedded broker; none with RabbitMQ.
+   * Where task outcomes outlive the call, for `client.result(id)`, `client.status(id)` and
+   * `warren result` from any process. Default: the embedded store with the embedded broker; none with RabbitMQ.
    */
   results?: {
-    /** \`postgres://user:pass@host:5432/db\`, or \`memory://\` (this process only). \`WARREN_RESULTS_URL\` overrides it. */
+    /** `postgres://user:pass@host:5432/db`, or `memory://` (this process only). `WARREN_RESULTS_URL` overrides it. */
     url?: string | undefined;
-    /** How long a finished task's row is kept. Default 86 400 000 ms (1 day, Celery's \`result_expires\`). */
+    /** How long a finished task's row is kept. Default 86 400 000 ms (1 day, Celery's `result_expires`). */
     retentionMs?: number | undefined;
     /** Largest result (JSON-encoded) stored; a task returning more fails with ResultTooLargeError. Default 1 MiB. */
     maxResultBytes?: number | undefined;
-    /** The table, created and migrated by Warren; schema-qualified if you like. Default \`warren_tasks\`. */
+    /**
+     * Also write a `running` row as each task starts (Celery's `task_track_started`), so other
+     * processes see it running: a second write per task. Default false; a task that reports
+     * progress gets its running row anyway.
+     */
+    trackStarted?: boolean | undefined;
+    /** The table, created and migrated by Warren; schema-qualified if you like. Default `warren_tasks`. */
     table?: string | undefined;
   };
   /** Per-queue overrides, by queue name. */

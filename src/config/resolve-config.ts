@@ -57,6 +57,7 @@ const configSchema = z.strictObject({
       url: z.union([z.literal(''), resultsUrl]).optional(),
       retentionMs: positiveInt.optional(),
       maxResultBytes: positiveInt.optional(),
+      trackStarted: z.boolean().optional(),
       table: z.string().regex(TABLE_NAME, 'must be a lower-case identifier, optionally schema-qualified (warren_tasks, jobs.warren_tasks)').optional(),
     })
     .optional(),
@@ -165,6 +166,7 @@ export function resolveConfig(
             retentionMs: config.results?.retentionMs ?? RESULT_STORE_DEFAULTS.retentionMs,
             maxResultBytes: config.results?.maxResultBytes ?? RESULT_STORE_DEFAULTS.maxResultBytes,
             table: config.results?.table ?? RESULT_STORE_DEFAULTS.table,
+            trackStarted: config.results?.trackStarted ?? RESULT_STORE_DEFAULTS.trackStarted,
           },
     queues: config.queues ?? {},
     schedules: config.schedules ?? {},

@@ -26,7 +26,7 @@ export interface ResolvedConfig {
     readonly io: { readonly concurrency: number; readonly stallThresholdMs: number };
   };
   /** The result store, when there is one. */
-  readonly results: { readonly url: string; readonly retentionMs: number; readonly maxResultBytes: number; readonly table: string } | undefined;
+  readonly results: { readonly url: string; readonly retentionMs: number; readonly maxResultBytes: number; readonly table: string; readonly trackStarted: boolean } | undefined;
   readonly queues: Readonly<Record<string, { readonly concurrency?: number }>>;
   readonly schedules: Readonly<Record<string, ConfigSchedule>>;
   readonly providers: ProviderSetup | undefined;

@@ -24,11 +24,6 @@ export class MemoryResultStore implements ResultStore {
     this.rows.set(row.taskId, { ...row, result, progress: row.progress ?? stored?.progress });
   }
 
-  progress(taskId: string, value: unknown): void {
-    const stored = this.rows.get(taskId);
-    if (stored && phaseOf(stored.state) < FINAL_PHASE) this.rows.set(taskId, { ...stored, progress: value, updatedAt: Date.now() });
-  }
-
   async get(taskId: string): Promise<StoredTask | undefined> {
     return this.rows.get(taskId);
   }

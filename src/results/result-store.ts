@@ -54,8 +54,6 @@ export interface ResultStore {
    * or a non-final one over a final, leaves the stored row as it is.
    */
   write(row: TaskWrite): Promise<void>;
-  /** A running task's progress: written soon, not awaited by anything, the latest value kept. */
-  progress(taskId: string, value: unknown): void;
   get(taskId: string): Promise<StoredTask | undefined>;
   /** Rows of these ids in a final state; many waiting callers share one read. */
   getFinished(taskIds: readonly string[]): Promise<StoredTask[]>;

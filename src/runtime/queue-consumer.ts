@@ -12,7 +12,7 @@ import type { TaskRegistry } from '../registry/task-registry';
 import type { Delivery, PublishOutcome, Subscription, Transport } from '../transport/transport';
 import { traceparentForTask } from '../tracing/traceparent';
 import type { QueuePlan } from './queue-plan';
-import type { ResultRecorder } from './result-recorder';
+import type { ResultRecorder, StartedRun } from './result-recorder';
 import type { Republisher } from './republisher';
 import type { Admitted, DeliveryStage, StageActions } from './stages/stage';
 import type { StaleBindings } from './stale-bindings';
@@ -110,10 +110,15 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
     for (const entry of this.inFlight) {
       if (!entry.running || entry.request?.id !== taskId) continue;
       entry.progress = value;
-      if (this.stores(entry.definition)) this.deps.results?.store.progress(taskId, value);
+      if (this.stores(entry.definition)) this.deps.results?.progress(this.runOf(entry, entry.request), value);
       return true;
     }
     return false;
+  }
+
+  /** A running delivery as its result-store row describes it. */
+  private runOf(entry: InFlight, request: TaskRequest): StartedRun {
+    return { taskId: request.id, task: request.task, queue: this.deps.plan.queue.name, attempt: request.attempt, args: request.args, traceId: traceIdOf(entry.traceparent), startedAt: Date.now() - (performance.now() - entry.started) };
   }
 
   /** Whether this task's outcomes go to the result store. */
@@ -178,7 +183,7 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
     entry.running = true;
     entry.traceparent = request.trace?.traceparent ?? traceparentForTask(request.id);
     if (this.deps.wantsStarted()) this.deps.onStarted({ taskId: request.id, task: request.task, queue: plan.queue.name, pool: plan.pool, attempt: request.attempt, at: Date.now() });
-    if (this.stores(definition)) this.deps.results?.started({ taskId: request.id, task: request.task, queue: plan.queue.name, attempt: request.attempt, args: request.args, traceId: traceIdOf(entry.traceparent) });
+    if (this.stores(definition)) this.deps.results?.started(this.runOf(entry, request));
     const result = await this.deps.pool.run({ taskId: request.id, attempt: request.attempt, definition, args: admitted.args, traceparent: entry.traceparent, queue: plan.brokerQueue });
     if (entry.settled) return; // requeued by a shutdown that could not wait any longer
     return this.settleRun(entry, request, definition, result);

@@ -12,6 +12,8 @@ export interface StartedRun {
   readonly attempt: number;
   readonly args: readonly unknown[];
   readonly traceId: string | undefined;
+  /** Epoch ms. */
+  readonly startedAt: number;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface StartedRun {
 export class ResultRecorder {
   constructor(
     readonly store: ResultStore,
-    private readonly options: { readonly runtimeId: string; readonly maxResultBytes: number; readonly logger: Logger },
+    private readonly options: { readonly runtimeId: string; readonly maxResultBytes: number; readonly trackStarted: boolean; readonly logger: Logger },
   ) {}
 
   /** A result as the store will keep it, or the error for one over the limit. */
@@ -33,12 +35,24 @@ export class ResultRecorder {
     return bytes <= this.options.maxResultBytes ? { encoded } : { tooLarge: new ResultTooLargeError(task, bytes, this.options.maxResultBytes) };
   }
 
-  /** The row of a run that starts: not awaited (the message is still held); the outcome's row wins over it in any order. */
+  /**
+   * A run that starts gets its `running` row only with `results.trackStarted` (Celery's
+   * task_track_started): it doubles the writes per task.
+   */
   started(run: StartedRun): void {
-    const now = Date.now();
+    if (this.options.trackStarted) this.writeRunning(run, undefined);
+  }
+
+  /** A running task's progress: its `running` row, with the value. */
+  progress(run: StartedRun, value: unknown): void {
+    this.writeRunning(run, value);
+  }
+
+  /** Not awaited (the message is still held); the outcome's row wins over it in any order. */
+  private writeRunning(run: StartedRun, progress: unknown): void {
     this.store
-      .write({ taskId: run.taskId, task: run.task, queue: run.queue, state: 'running', args: run.args, attempt: run.attempt, runtime: this.options.runtimeId, traceId: run.traceId, startedAt: now, updatedAt: now })
-      .catch((error: unknown) => this.options.logger.debug({ err: error, taskId: run.taskId }, `the start of ${run.task} was not recorded: ${describe(error)}`));
+      .write({ taskId: run.taskId, task: run.task, queue: run.queue, state: 'running', args: run.args, attempt: run.attempt, runtime: this.options.runtimeId, traceId: run.traceId, startedAt: run.startedAt, updatedAt: Date.now(), progress })
+      .catch((error: unknown) => this.options.logger.debug({ err: error, taskId: run.taskId }, `the running row of ${run.task} was not written: ${describe(error)}`));
   }
 
   /** The row of an outcome, with the run's last progress (its own write may not have landed); resolves once it is durable. */

@@ -142,7 +142,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const staleBindings = new StaleBindings(transport, names, logger);
     const republisher = new Republisher(transport, names, this.id);
     const stages = deliveryStages(republisher, { maxRedeliveries: config.maxRedeliveries, requeueDelayMs: config.requeueDelayMs });
-    const results = store && config.results ? new ResultRecorder(store, { runtimeId: this.id, maxResultBytes: config.results.maxResultBytes, logger }) : undefined;
+    const results = store && config.results ? new ResultRecorder(store, { runtimeId: this.id, maxResultBytes: config.results.maxResultBytes, trackStarted: config.results.trackStarted, logger }) : undefined;
     this.consumers = plans.map(
       (plan) =>
         new QueueConsumer({

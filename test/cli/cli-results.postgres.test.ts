@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { RESULT_STORE_DEFAULTS } from '../../src/results/open-result-store';
 import { randomNamespace, startFixtureStack, type FixtureStack } from '../support/fixture-runtime';
 import { requireBroker, requirePostgres } from '../support/requirements';
 
@@ -27,7 +28,7 @@ describe('warren result and status with a PostgreSQL result store', { skip: brok
   const withStore = { WARREN_RESULTS_URL: '' };
 
   before(async () => {
-    stack = await startFixtureStack(broker.url, randomNamespace(), { results: { url: postgres.url, retentionMs: 3_600_000, maxResultBytes: 1024 * 1024, table: 'warren_tasks' } });
+    stack = await startFixtureStack(broker.url, randomNamespace(), { results: { ...RESULT_STORE_DEFAULTS, url: postgres.url } });
     withStore.WARREN_RESULTS_URL = postgres.url;
   });
   after(async () => {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { RESULT_STORE_DEFAULTS } from '../../src/results/open-result-store';
 import { IoJobs } from '../fixtures/jobs/fixture-jobs';
 import { startPostgres, type PostgresNode } from '../support/postgres-node';
 import { requirePostgres } from '../support/requirements';
@@ -15,7 +16,7 @@ describe('a result store that goes away, as /readyz and /metrics tell it', { ski
 
   before(async () => {
     node = await startPostgres();
-    stack = await startHttpStack({}, { results: { url: node.url, retentionMs: 3_600_000, maxResultBytes: 1024 * 1024, table: 'warren_tasks' } });
+    stack = await startHttpStack({}, { results: { ...RESULT_STORE_DEFAULTS, url: node.url } });
   });
   after(async () => {
     await stack?.stop();

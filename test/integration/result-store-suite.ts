@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pino from 'pino';
 import { connect, RemoteTaskError, ResultTimeoutError, type ResolvedConfig, type TaskEvent } from '../../src';
+import { RESULT_STORE_DEFAULTS } from '../../src/results/open-result-store';
 import { CpuJobs, IoJobs } from '../fixtures/jobs/fixture-jobs';
 import { runLog } from '../fixtures/jobs/run-log';
 import { nextTaskEvent, randomNamespace, startFixtureStack, type FixtureStack } from '../support/fixture-runtime';
@@ -18,7 +19,7 @@ export function resultStoreSuite(target: () => { brokerUrl: string; resultsUrl: 
   before(async () => {
     const urls = target();
     brokerUrl = urls.brokerUrl;
-    results = { url: urls.resultsUrl, retentionMs: 3_600_000, maxResultBytes: 64 * 1024, table: 'warren_tasks' };
+    results = { ...RESULT_STORE_DEFAULTS, url: urls.resultsUrl, maxResultBytes: 64 * 1024 };
     stack = await startFixtureStack(brokerUrl, randomNamespace(), { results });
   });
   after(async () => {

@@ -89,8 +89,7 @@ describe('write batcher', () => {
 describe('embedded result store', () => {
   test('keeps a copy of the result, the last progress, and expires finished rows past the retention', async () => {
     const store = new MemoryResultStore(1_000);
-    await store.write(row('running'));
-    store.progress('t1', { done: 1 });
+    await store.write(row('running', 1, { progress: { done: 1 } }));
     const result = { list: [1] };
     await store.write({ ...row('succeeded', 1, { finishedAt: 10_000 }), encodedResult: JSON.stringify(result) });
     result.list.push(2);

@@ -12,7 +12,7 @@ import { describeDifferences, queueArgumentDifferences } from './queue-mismatch'
 import { restoreDelayMs, type ConsumerStateChange, type ConsumerStateSource } from './consumer-state';
 import { redactUrl } from './redact-url';
 import { coalesceWrites, socketOf } from './write-coalescing';
-import type { ConnectionStateChange, Delivery, LeaseChannel, LeaseToken, MessageProperties, PublishOptions, PublishOutcome, QueueInfo, Subscription, Transport } from './transport';
+import type { ConnectionStateChange, Delivery, LeaseChannel, LeaseToken, MessageProperties, PublishOptions, PublishOutcome, QueueBrowser, QueueInfo, Subscription, Transport } from './transport';
 
 /** RabbitMQ's pseudo-queue for direct reply-to: replies need no queue of their own. */
 const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
@@ -56,7 +56,6 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   private connection: ChannelModel | undefined;
   private publishChannel: ConfirmChannel | undefined;
   private replyChannel: Promise<Channel> | undefined;
-  private adminChannel: Promise<Channel> | undefined;
   private replyHandler: ((body: Buffer, properties: MessageProperties) => void) | undefined;
   private readonly returned = new Set<string>();
   private readonly topologies: Topology[] = [];
@@ -198,10 +197,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
 
   async queueInfo(queue: string): Promise<QueueInfo | undefined> {
     this.block.refuse(`queue '${queue}' cannot be inspected`);
-    // A passive declare of a missing queue closes its channel: use a throwaway one. Before it, a
-    // round trip on the channel that browses messages, so its nacks (messages put back) are
-    // processed before the count is read.
-    if (this.adminChannel) await (await this.adminChannel).prefetch(0).catch(() => {}); // basic.qos: a harmless round trip
+    // A passive declare of a missing queue closes its channel: use a throwaway one.
     const channel = await (await this.waitForConnection(Date.now() + (this.options.publishTimeoutMs ?? 10_000))).createChannel();
     channel.on('error', () => {});
     try {
@@ -215,18 +211,32 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
     }
   }
 
-  async getMessage(queue: string): Promise<Delivery | undefined> {
+  async browse(queue: string): Promise<QueueBrowser> {
     this.block.refuse(`no message can be taken from '${queue}'`);
-    this.adminChannel ??= (async () => {
-      const connection = await this.waitForConnection(Date.now() + (this.options.publishTimeoutMs ?? 10_000));
-      const channel = await connection.createChannel();
-      channel.on('error', () => {});
-      channel.on('close', () => (this.adminChannel = undefined));
-      return channel;
-    })();
-    const channel = await this.adminChannel;
-    const message = await channel.get(queue, { noAck: false });
-    return message ? new AmqpDelivery(channel, message, undefined) : undefined;
+    // A channel of its own: closing it puts back only what this browser holds, in the order read.
+    const channel = await (await this.waitForConnection(Date.now() + (this.options.publishTimeoutMs ?? 10_000))).createChannel();
+    channel.on('error', () => {});
+    this.consumerChannels.add(channel); // closed, and so put back, before the connection on close()
+    channel.on('close', () => this.consumerChannels.delete(channel));
+    let closed = false;
+    return {
+      next: async () => {
+        const message = await channel.get(queue, { noAck: false });
+        return message ? new AmqpDelivery(channel, message, undefined) : undefined;
+      },
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        // basic.nack of every delivery still held (multiple, requeue), then close: its close-ok
+        // comes after the broker processed the nack, so whoever counts the queue next sees them.
+        try {
+          channel.nackAll(true);
+        } catch {
+          /* channel closed: the broker has already put them back */
+        }
+        await channel.close().catch(() => {});
+      },
+    };
   }
 
   async purge(queue: string): Promise<number> {
@@ -263,7 +273,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
     // channel's close-ok comes after the broker has processed everything sent on that channel.
     for (const acks of this.ackBatchers.values()) acks.flush();
     const channels: Array<Channel | undefined> = [...this.consumerChannels, this.publishChannel];
-    for (const pending of [this.replyChannel, this.adminChannel]) channels.push(await pending?.catch(() => undefined));
+    channels.push(await this.replyChannel?.catch(() => undefined));
     // A blocked connection is not read by the broker: no close-ok would come until the alarm
     // clears. amqplib then drops the socket at once; what it held is redelivered (at least once).
     if (this.block.blockedBy === undefined) await Promise.all(channels.map((channel) => channel?.close().catch(() => {})));
@@ -379,7 +389,6 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
       this.connection = undefined;
       this.publishChannel = undefined;
       this.replyChannel = undefined;
-      this.adminChannel = undefined;
       const cause = this.scrub(error);
       if (!this.closing) this.emitState({ state: 'disconnected', error: new TransportError(`Connection to ${this.description} lost: ${describe(cause)}`, { cause }) });
     });

@@ -89,7 +89,7 @@ describe('the dashboard API', () => {
       const rerun = nextTaskEvent(runtime, (event) => event.taskId === entry?.taskId);
       const replay = await request(server.url, '/api/queues/fx-retry/dead-letters/replay', { method: 'POST' });
       assert.equal(replay.status, 200);
-      assert.deepEqual(replay.json(), { queue: 'fx-retry', replayed: 1 });
+      assert.deepEqual(replay.json(), { queue: 'fx-retry', replayed: 1, skipped: 0, skippedReasons: [], remaining: 0 });
       assert.equal((await rerun).outcome, 'succeeded');
       const after = (await request(server.url, '/api/queues')).json<{ queues: DashboardQueue[] }>();
       assert.equal(after.queues.find((queue) => queue.queue === 'fx-retry')?.deadLetters, 0, 'the depths were read afresh after the replay');
@@ -102,7 +102,7 @@ describe('the dashboard API', () => {
       await assert.rejects(client.proxy(RetryJobs).gate(key), RemoteTaskError);
       const purge = await request(server.url, '/api/queues/fx-retry/dead-letters/purge', { method: 'POST' });
       assert.deepEqual(purge.json(), { queue: 'fx-retry', purged: 1 });
-      assert.deepEqual((await request(server.url, '/api/queues/fx-retry/dead-letters')).json(), { queue: 'fx-retry', entries: [] });
+      assert.deepEqual((await request(server.url, '/api/queues/fx-retry/dead-letters')).json(), { queue: 'fx-retry', total: 0, offset: 0, entries: [] });
 
       for (const path of ['/api/queues/elsewhere/dead-letters', '/api/queues/fx-retry%2Fx/dead-letters']) {
         const missing = await request(server.url, path);

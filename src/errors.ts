@@ -1,3 +1,5 @@
+import type { ReplaySummary } from './admin/replay-summary';
+
 /**
  * One error hierarchy for everything Warren throws. Every class sets its own `name`
  * (through `new.target.name`), so `instanceof` and logs both tell the kinds apart.
@@ -256,3 +258,13 @@ export class ResultTimeoutError extends WarrenError {
 
 /** A call that needs a result store (`client.result`, `warren result`) where none is configured. */
 export class NoResultStoreError extends WarrenError {}
+
+/** A replay stopped by a failure that is not one message's (the broker went away): what it did until then is in `summary`. */
+export class ReplayInterruptedError extends WarrenError {
+  constructor(
+    readonly summary: ReplaySummary,
+    options: { cause: unknown },
+  ) {
+    super(`Replay stopped after ${summary.replayed} replayed and ${summary.skipped} skipped: ${describe(options.cause)}`, options);
+  }
+}

@@ -1,9 +1,13 @@
+import { ReplayInterruptedError, TransportError, UnencodableMessageError, describe } from '../errors';
 import { HEADERS } from '../protocol/headers';
-import { positiveInteger } from '../protocol/task-request';
-import { DELAY_DIGIT_HEADERS } from '../topology/delay-cascade';
 import type { TopologyNames } from '../topology/topology';
-import type { Delivery, Transport } from '../transport/transport';
-import { WarrenError } from '../errors';
+import type { Delivery, QueueBrowser, Transport } from '../transport/transport';
+import { describeDeadLetter, replayCopy, type DeadLetterEntry } from './dead-letter-entry';
+import { matchesDeadLetter, type DeadLetterFilter } from './dead-letter-filter';
+import { newestFirstWindow } from './dead-letter-page';
+import { ReplayTally, type ReplaySummary } from './replay-summary';
+
+export type { DeadLetterEntry } from './dead-letter-entry';
 
 export interface QueueSummary {
   readonly queue: string;
@@ -14,43 +18,30 @@ export interface QueueSummary {
   readonly deadLetters: number | undefined;
 }
 
-/** One dead-letter entry, as a person wants to read it. */
-export interface DeadLetterEntry {
-  readonly taskId: string | undefined;
-  readonly task: string | undefined;
-  readonly errorName: string | undefined;
-  readonly reason: string | undefined;
-  readonly stack: string | undefined;
-  readonly attempts: number | undefined;
-  readonly firstFailureAt: string | undefined;
-  readonly deadAt: string | undefined;
-  readonly runtime: string | undefined;
-  /** The body as text (arguments as JSON for Warren messages), cut at 4 KiB. */
-  readonly body: string;
-  readonly bytes: number;
+/** One page of dead letters, newest first. */
+export interface DeadLetterPage {
+  /** Dead letters in the queue when the read began. */
+  readonly total: number;
+  readonly offset: number;
+  readonly entries: DeadLetterEntry[];
 }
 
-/** Headers that describe a past life of the message; a replay starts it afresh. */
-const HISTORY_HEADERS = [
-  HEADERS.deadReason,
-  HEADERS.deadErrorName,
-  HEADERS.deadStack,
-  HEADERS.deadAttempts,
-  HEADERS.deadAt,
-  HEADERS.deadRuntime,
-  HEADERS.deadQueue,
-  HEADERS.firstFailureAt,
-  HEADERS.lastError,
-  HEADERS.redeliveries,
-  HEADERS.dueAt,
-  ...DELAY_DIGIT_HEADERS,
-  'x-death',
-  'x-first-death-exchange',
-  'x-first-death-queue',
-  'x-first-death-reason',
-];
+export interface ReplayOptions {
+  /** Only these; the others stay where they are. */
+  readonly filter?: DeadLetterFilter;
+  /** At most this many replayed. */
+  readonly limit?: number;
+  readonly onProgress?: (progress: { replayed: number; skipped: number; read: number; total: number }) => void;
+}
 
-/** Depths, dead letters, replay and purge: what operators do to queues, for the CLI and the dashboard. */
+/**
+ * Depths, dead letters, replay and purge: what operators do to queues, for the CLI and the dashboard.
+ *
+ * Dead letters are read through a QueueBrowser: each taken is held unacknowledged on one channel
+ * until the read ends, then all go back at once, in their order. Only the messages there when an
+ * action began are read (counted first), so dead letters arriving meanwhile (a replayed task that
+ * fails again) are not read twice, and a process that dies mid-way loses and reorders nothing.
+ */
 export class QueueAdmin {
   constructor(
     private readonly transport: Transport,
@@ -71,74 +62,120 @@ export class QueueAdmin {
     );
   }
 
-  /** Reads up to `limit` dead letters without removing them (each is taken, then put back). */
-  async deadLetters(queue: string, limit = 50): Promise<DeadLetterEntry[]> {
-    const held: Delivery[] = [];
-    try {
-      for (let i = 0; i < limit; i++) {
-        const delivery = await this.transport.getMessage(this.names.deadLetterQueue(queue));
-        if (!delivery) break;
-        held.push(delivery);
-      }
-      return held.map(describeDeadLetter);
-    } finally {
-      for (const delivery of held) delivery.nack(true);
-      // Wait until they are back: whoever counts the queue next must see them.
-      if (held.length > 0) await this.transport.queueInfo(this.names.deadLetterQueue(queue)).catch(() => undefined);
-    }
+  /**
+   * A page of dead letters, newest first, without removing any: `offset` skips that many of the
+   * newest. The queue is read from its oldest end up to the page, keeping only the page's entries.
+   */
+  async deadLetters(queue: string, page: { offset?: number; limit?: number } = {}): Promise<DeadLetterPage> {
+    const offset = page.offset ?? 0;
+    const entries: DeadLetterEntry[] = [];
+    let window = newestFirstWindow(0, 0, 0);
+    const total = await this.scan(
+      queue,
+      async (delivery, position) => {
+        if (position >= window.from) entries.push(describeDeadLetter(delivery));
+        return true;
+      },
+      (present) => (window = newestFirstWindow(present, offset, page.limit ?? 50)).to,
+    );
+    return { total, offset, entries: entries.reverse() };
+  }
+
+  /** The dead letter with this task id (the oldest, should there be two), wherever it is in the queue. */
+  async deadLetter(queue: string, taskId: string): Promise<DeadLetterEntry | undefined> {
+    let found: DeadLetterEntry | undefined;
+    await this.scan(queue, async (delivery) => {
+      if (delivery.properties.messageId !== taskId) return true;
+      found = describeDeadLetter(delivery);
+      return false;
+    });
+    return found;
+  }
+
+  /** Deletes the dead letter with this task id; false when there is none. */
+  async deleteDeadLetter(queue: string, taskId: string): Promise<boolean> {
+    let deleted = false;
+    await this.scan(queue, async (delivery) => {
+      if (delivery.properties.messageId !== taskId) return true;
+      delivery.ack();
+      deleted = true;
+      return false;
+    });
+    return deleted;
   }
 
   /**
-   * Moves dead letters back to their work queue as fresh tasks (attempt 1, history headers
-   * removed, nobody waiting for a reply). Each is acknowledged only after the broker confirmed
-   * its copy. Stops at the first one that cannot be routed and leaves it in place.
+   * Moves the dead letters that match back to their work queue as fresh tasks, each acknowledged
+   * only after the broker confirmed its copy. One that cannot be replayed (no task name, no queue
+   * bound to its task any more, not encodable) stays where it is, counted with its reason, and the
+   * replay goes on past it. A failure of the broker itself stops it: ReplayInterruptedError.
    */
-  async replay(queue: string, options: { limit?: number; onProgress?: (done: number) => void } = {}): Promise<number> {
+  async replay(queue: string, options: ReplayOptions = {}): Promise<ReplaySummary> {
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    let done = 0;
-    while (done < limit) {
-      const delivery = await this.transport.getMessage(this.names.deadLetterQueue(queue));
-      if (!delivery) break;
-      const task = delivery.properties.headers?.[HEADERS.task];
-      if (typeof task !== 'string') {
-        delivery.nack(true);
-        throw new WarrenError(`Dead letter ${delivery.properties.messageId ?? '(no id)'} in ${this.names.deadLetterQueue(queue)} has no task name: it cannot be replayed`);
-      }
-      const headers: Record<string, unknown> = { ...delivery.properties.headers, [HEADERS.attempt]: 1, [HEADERS.publishedAt]: Date.now() };
-      for (const key of HISTORY_HEADERS) delete headers[key];
-      const { replyTo: _gone, ...properties } = delivery.properties;
-      const outcome = await this.transport.publish(this.names.tasksExchange, task, delivery.body, { ...properties, headers, persistent: true }, { mandatory: true });
-      if (outcome !== 'routed') {
-        delivery.nack(true);
-        throw new WarrenError(`No queue is bound to task '${task}' any more: its dead letters stay where they are`);
-      }
-      delivery.ack();
-      done++;
-      options.onProgress?.(done);
+    const tally = new ReplayTally();
+    let failure: unknown;
+    try {
+      await this.scan(queue, async (delivery, position, present) => {
+        const entry = describeDeadLetter(delivery);
+        if (matchesDeadLetter(entry, options.filter ?? {})) {
+          const refused = await this.replayOne(delivery);
+          if (refused === undefined) tally.replayed++;
+          else tally.skip(entry.taskId, refused);
+        }
+        options.onProgress?.({ replayed: tally.replayed, skipped: tally.skipped, read: position + 1, total: present });
+        return tally.replayed < limit;
+      });
+    } catch (error) {
+      failure = error;
     }
-    return done;
+    const remaining = (await this.transport.queueInfo(this.names.deadLetterQueue(queue)).catch(() => undefined))?.messages;
+    if (failure !== undefined) throw new ReplayInterruptedError(tally.summary(remaining, describe(failure)), { cause: failure });
+    return tally.summary(remaining);
   }
 
   /** Empties the work queue, or its dead-letter queue. */
   purge(queue: string, which: 'work' | 'dead'): Promise<number> {
     return this.transport.purge(which === 'work' ? this.names.workQueue(queue) : this.names.deadLetterQueue(queue));
   }
-}
 
-function describeDeadLetter(delivery: Delivery): DeadLetterEntry {
-  const headers = delivery.properties.headers ?? {};
-  const text = (key: string) => (headers[key] === undefined ? undefined : String(headers[key]));
-  return {
-    taskId: delivery.properties.messageId,
-    task: text(HEADERS.task),
-    errorName: text(HEADERS.deadErrorName),
-    reason: text(HEADERS.deadReason),
-    stack: text(HEADERS.deadStack),
-    attempts: positiveInteger(headers[HEADERS.deadAttempts]) ?? (headers[HEADERS.deadAttempts] === 0 ? 0 : undefined),
-    firstFailureAt: text(HEADERS.firstFailureAt),
-    deadAt: text(HEADERS.deadAt),
-    runtime: text(HEADERS.deadRuntime),
-    body: delivery.body.subarray(0, 4096).toString('utf8'),
-    bytes: delivery.body.length,
-  };
+  /** Publishes the fresh copy and acknowledges the dead letter; or says why it cannot, leaving it held (put back on close). */
+  private async replayOne(delivery: Delivery): Promise<string | undefined> {
+    const task = delivery.properties.headers?.[HEADERS.task];
+    if (typeof task !== 'string' || task === '') return 'no task name (x-warren-task header): nothing to route it by';
+    const properties = replayCopy(delivery);
+    if (!properties.messageId) return 'no message id: a mandatory publish cannot be matched to its return';
+    let outcome;
+    try {
+      outcome = await this.transport.publish(this.names.tasksExchange, task, delivery.body, properties, { mandatory: true });
+    } catch (error) {
+      if (error instanceof UnencodableMessageError) return describe(error);
+      throw error;
+    }
+    if (outcome !== 'routed') return `no queue is bound to task '${task}' any more`;
+    delivery.ack();
+    return undefined;
+  }
+
+  /**
+   * Reads the dead letters there now, oldest first (at most `readAtMost` of them), until `visit`
+   * says stop; then puts back all it did not acknowledge, in order. Resolves with how many there were.
+   */
+  private async scan(queue: string, visit: (delivery: Delivery, position: number, present: number) => Promise<boolean>, readAtMost = (present: number) => present): Promise<number> {
+    const name = this.names.deadLetterQueue(queue);
+    const info = await this.transport.queueInfo(name);
+    if (!info) throw new TransportError(`Queue '${name}' does not exist`);
+    const present = info.messages;
+    const end = Math.min(present, readAtMost(present));
+    if (end <= 0) return present;
+    const browser: QueueBrowser = await this.transport.browse(name);
+    try {
+      for (let position = 0; position < end; position++) {
+        const delivery = await browser.next();
+        if (!delivery || !(await visit(delivery, position, present))) break;
+      }
+    } finally {
+      await browser.close();
+    }
+    return present;
+  }
 }

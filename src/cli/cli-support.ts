@@ -19,6 +19,8 @@ export const EXIT = {
   usage: 2,
   /** No broker, no runtime serving the task, or no reply in time. */
   unavailable: 3,
+  /** Done in part: a replay left dead letters it could not replay (each named with its reason). */
+  partial: 4,
 } as const;
 
 /** An error that says which exit code it deserves. */

@@ -10,7 +10,7 @@ import { callCommand } from './call-command';
 import { pauseScheduleCommand, schedulesCommand } from './schedules-command';
 import { CliError, EXIT, type CommonOptions } from './cli-support';
 import { devCommand } from './dev-command';
-import { dlqListCommand, dlqPurgeCommand, dlqReplayCommand, dlqShowCommand } from './dlq-command';
+import { dlqDeleteCommand, dlqListCommand, dlqPurgeCommand, dlqReplayCommand, dlqShowCommand } from './dlq-command';
 import { initCommand } from './init-command';
 import { inspectCommand } from './inspect-command';
 import { purgeCommand } from './purge-command';
@@ -39,6 +39,7 @@ Environment:
 
 Exit codes:
   0 done   1 the task or operation failed   2 wrong usage or not confirmed   3 broker or runtime unavailable
+  4 done in part (dlq replay skipped dead letters it cannot replay; they stay, listed with their reasons)
 
 Examples:
   warren init                                    write a starter project here
@@ -153,18 +154,45 @@ program
   .addOption(yesOption())
   .action(purgeCommand);
 
-const dlq = program.command('dlq').description("read, replay or purge a queue's dead letters");
-dlq.command('list <queue>').description('the dead letters and why they died').addOption(configOption()).addOption(jsonOption()).option('--limit <n>', 'at most this many', parseCount).action(dlqListCommand);
-dlq.command('show <queue> <task-id>').description('one dead letter in full').addOption(configOption()).addOption(jsonOption()).action(dlqShowCommand);
+const dlq = program
+  .command('dlq')
+  .description("read, replay, delete or purge a queue's dead letters")
+  .addHelpText(
+    'after',
+    `
+Dead letters are listed newest first, a page at a time: --limit (default 50) and --offset (how
+many of the newest to skip; the list says the next page's). Reading takes each message and puts
+all back unchanged, in their order, even if the command dies half-way. A replay leaves a dead
+letter it cannot replay (no queue bound to its task any more, no task name) where it is, goes on
+with the others, reports each reason, and exits 4.
+
+  warren dlq list crawl --offset 50            the second page
+  warren dlq replay crawl --task Crawler.fetch --yes
+  warren dlq replay crawl --reason timeout     those whose error or reason contains "timeout"
+  warren dlq replay crawl --id <task-id>       just one`,
+  );
+dlq
+  .command('list <queue>')
+  .description('the dead letters and why they died, newest first')
+  .addOption(configOption())
+  .addOption(jsonOption())
+  .option('--limit <n>', 'at most this many (default 50)', parseCount)
+  .option('--offset <n>', 'skip this many of the newest (default 0)', parseOffset)
+  .action(dlqListCommand);
+dlq.command('show <queue> <task-id>').description('one dead letter in full, wherever it is in the queue').addOption(configOption()).addOption(jsonOption()).action(dlqShowCommand);
 dlq
   .command('replay <queue>')
-  .description('send dead letters back as fresh tasks (asks first unless --yes)')
+  .description('send dead letters back as fresh tasks; those that cannot be are skipped and reported (asks first unless --yes)')
   .addOption(configOption())
   .addOption(jsonOption())
   .addOption(yesOption())
   .option('--limit <n>', 'at most this many', parseCount)
+  .option('--id <task-id>', 'only the one with this task id')
+  .option('--task <name>', 'only those of this task')
+  .option('--reason <text>', 'only those whose error or reason contains this (any case)')
   .action(dlqReplayCommand);
-dlq.command('purge <queue>').description('delete the dead letters (asks first unless --yes)').addOption(configOption()).addOption(jsonOption()).addOption(yesOption()).action(dlqPurgeCommand);
+dlq.command('delete <queue> <task-id>').description('delete one dead letter (asks first unless --yes)').addOption(configOption()).addOption(jsonOption()).addOption(yesOption()).action(dlqDeleteCommand);
+dlq.command('purge <queue>').description('delete every dead letter (asks first unless --yes)').addOption(configOption()).addOption(jsonOption()).addOption(yesOption()).action(dlqPurgeCommand);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   // A Warren error is a message for the user; anything else is a bug, so show its stack.
@@ -189,6 +217,12 @@ function parseMs(value: string): number {
 function parseDelay(value: string): number {
   const parsed = parseDuration(value);
   if (parsed === undefined) throw new CliError(`expected a duration such as 90s, 500ms, 5m, 2h or 30d, got '${value}'`, EXIT.usage);
+  return parsed;
+}
+
+function parseOffset(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new CliError(`expected a whole number, got '${value}'`, EXIT.usage);
   return parsed;
 }
 

@@ -1,5 +1,7 @@
 import type { PoolKind } from '../decorators/task-options';
-import { describe } from '../errors';
+import type { DeadLetterFilter } from '../admin/dead-letter-filter';
+import type { ReplaySummary } from '../admin/replay-summary';
+import { ReplayInterruptedError, describe } from '../errors';
 import type { QueueDepthCache } from '../metrics/queue-depth-cache';
 import type { Runtime } from '../runtime/runtime';
 import { sendError, sendJson } from './respond';
@@ -33,17 +35,32 @@ export function apiRoutes({ runtime, depths, history, stream }: ApiDependencies)
   const ownQueues = () => runtime.snapshot().queues;
   const busy = new Set<string>();
 
-  /** Runs `work` on a queue of this runtime, one action per queue at a time. */
+  /** Runs `work` on a queue of this runtime, one action per queue at a time; its answer is 200 unless it says otherwise. */
   const onQueue = async ({ response, params }: RequestContext, work: (queue: string) => Promise<unknown>): Promise<void> => {
     const queue = params[0] ?? '';
     if (!ownQueues().some((own) => own.queue === queue)) return sendError(response, 404, `This runtime has no queue '${queue}'`);
-    if (busy.has(queue)) return sendError(response, 409, `Another replay or purge of '${queue}' is still running`);
+    if (busy.has(queue)) return sendError(response, 409, `Another action on the dead letters of '${queue}' is still running`);
     busy.add(queue);
     try {
-      sendJson(response, 200, await work(queue));
+      const answer = await work(queue);
+      if (answer instanceof Answer) sendJson(response, answer.status, answer.body);
+      else sendJson(response, 200, answer);
     } finally {
       busy.delete(queue);
       depths.invalidate();
+    }
+  };
+
+  /**
+   * A replay's summary, 200 even when some were skipped (the summary says which and why); 503 with
+   * the summary so far when the broker went away during it.
+   */
+  const replay = async (queue: string, filter: DeadLetterFilter): Promise<({ queue: string } & ReplaySummary) | Answer> => {
+    try {
+      return { queue, ...(await runtime.admin.replay(queue, { filter })) };
+    } catch (error) {
+      if (error instanceof ReplayInterruptedError) return new Answer(503, { queue, ...error.summary, error: error.message });
+      throw error;
     }
   };
 
@@ -83,26 +100,47 @@ export function apiRoutes({ runtime, depths, history, stream }: ApiDependencies)
     {
       method: 'GET',
       path: /^\/api\/queues\/([^/]+)\/dead-letters$/,
+      // Newest first: ?offset= skips that many of the newest, ?limit= (at most 200) is the page.
       handle: (context) => {
         const limit = Math.min(200, Math.max(1, Number.parseInt(context.url.searchParams.get('limit') ?? '20', 10) || 20));
-        return onQueue(context, async (queue) => ({ queue, entries: await runtime.admin.deadLetters(queue, limit) }));
+        const offset = Math.max(0, Number.parseInt(context.url.searchParams.get('offset') ?? '0', 10) || 0);
+        return onQueue(context, async (queue) => ({ queue, ...(await runtime.admin.deadLetters(queue, { offset, limit })) }));
       },
     },
     {
       method: 'POST',
       path: /^\/api\/queues\/([^/]+)\/dead-letters\/replay$/,
-      handle: (context) =>
-        onQueue(context, async (queue) => {
-          // Only what is there now: a replayed task that fails again at once must not be replayed again in this loop.
-          const present = (await runtime.admin.queues([queue]))[0]?.deadLetters ?? 0;
-          const replayed = present > 0 ? await runtime.admin.replay(queue, { limit: present }) : 0;
-          return { queue, replayed };
-        }),
+      // Every dead letter, or those of ?task= and/or whose error or reason contains ?reason=.
+      handle: (context) => {
+        const filter = { task: context.url.searchParams.get('task') ?? undefined, reason: context.url.searchParams.get('reason') ?? undefined };
+        return onQueue(context, (queue) => replay(queue, filter));
+      },
     },
     {
       method: 'POST',
       path: /^\/api\/queues\/([^/]+)\/dead-letters\/purge$/,
       handle: (context) => onQueue(context, async (queue) => ({ queue, purged: await runtime.admin.purge(queue, 'dead') })),
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/queues\/([^/]+)\/dead-letters\/([^/]+)\/replay$/,
+      handle: (context) =>
+        onQueue(context, async (queue) => {
+          const taskId = context.params[1] ?? '';
+          const answer = await replay(queue, { taskId });
+          const summary = answer instanceof Answer ? undefined : answer;
+          return summary && summary.replayed + summary.skipped === 0 ? new Answer(404, { error: `No dead letter with task id ${taskId} in '${queue}'` }) : answer;
+        }),
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/queues\/([^/]+)\/dead-letters\/([^/]+)\/delete$/,
+      handle: (context) =>
+        onQueue(context, async (queue) => {
+          const taskId = context.params[1] ?? '';
+          if (await runtime.admin.deleteDeadLetter(queue, taskId)) return { queue, deleted: taskId };
+          return new Answer(404, { error: `No dead letter with task id ${taskId} in '${queue}'` });
+        }),
     },
     // Every runtime's schedules, with the holder's firings: asked over the control exchange, so it takes a moment.
     { method: 'GET', path: /^\/api\/schedules$/, handle: async ({ response }) => sendJson(response, 200, { schedules: await runtime.schedules() }) },
@@ -119,4 +157,12 @@ export function apiRoutes({ runtime, depths, history, stream }: ApiDependencies)
     },
     { method: 'GET', path: /^\/api\/events$/, handle: ({ request, response }) => stream.open(request, response) },
   ];
+}
+
+/** An answer other than 200 from an action on a queue. */
+class Answer {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
 }

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { TransportError, UnroutableTaskError } from '../errors';
 import type { BindingDeclaration, Topology } from '../topology/topology';
 import { MEMORY_REPLY_PREFIX, memoryBrokerFor, type MemoryBroker, type MemoryConsumer, type StoredMessage } from './memory-broker';
-import type { Delivery, LeaseChannel, LeaseToken, MessageProperties, PublishOptions, PublishOutcome, QueueInfo, Subscription, Transport } from './transport';
+import type { Delivery, LeaseChannel, LeaseToken, MessageProperties, PublishOptions, PublishOutcome, QueueBrowser, QueueInfo, Subscription, Transport } from './transport';
 
 /** One "connection" to the embedded broker: closing it requeues what its consumers held, as RabbitMQ does. */
 export class MemoryTransport implements Transport {
   readonly description: string;
-  private readonly consumers: Array<{ queue: string; consumer: MemoryConsumer; remove: () => void; holder?: boolean }> = [];
+  private readonly consumers: Array<{ queue: string; consumer: MemoryConsumer; remove: () => void }> = [];
   private replyAddress: string | undefined;
   private closed = false;
 
@@ -112,20 +112,25 @@ export class MemoryTransport implements Transport {
     return info && { messages: info.messages, consumers: info.consumers };
   }
 
-  async getMessage(queue: string): Promise<Delivery | undefined> {
+  async browse(queue: string): Promise<QueueBrowser> {
     this.assertOpen();
     // A consumer with no window of its own, registered for requeue-on-close like any other.
     const holder: MemoryConsumer = { prefetch: 0, unacked: new Set(), deliver: () => {} };
-    const message = this.broker.take(queue, holder);
-    if (!message) return undefined;
-    // Holders whose message was settled have nothing left to requeue on close: drop them, so
-    // browsing again and again does not grow this list.
-    for (let i = this.consumers.length - 1; i >= 0; i--) {
-      const entry = this.consumers[i] as (typeof this.consumers)[number];
-      if (entry.holder && entry.consumer.unacked.size === 0) this.consumers.splice(i, 1);
-    }
-    this.consumers.push({ queue, consumer: holder, remove: () => {}, holder: true });
-    return this.toDelivery(queue, holder, message);
+    const entry = { queue, consumer: holder, remove: () => {} };
+    this.consumers.push(entry);
+    return {
+      next: async () => {
+        this.assertOpen();
+        const message = this.broker.take(queue, holder);
+        return message && this.toDelivery(queue, holder, message);
+      },
+      close: async () => {
+        const index = this.consumers.indexOf(entry);
+        if (index < 0) return;
+        this.consumers.splice(index, 1);
+        if (!this.closed) this.broker.requeueAll(queue, holder);
+      },
+    };
   }
 
   async purge(queue: string): Promise<number> {
@@ -150,7 +155,7 @@ export class MemoryTransport implements Transport {
   private toDelivery(queue: string, consumer: MemoryConsumer, message: StoredMessage): Delivery {
     const settle = (outcome: 'ack' | 'requeue' | 'reject') => {
       // After close the broker has already requeued the message; a late ack is a no-op, as on a dead channel.
-      if (this.closed) return;
+      if (this.closed || !consumer.unacked.has(message)) return;
       this.broker.settle(queue, consumer, message, outcome);
     };
     return {

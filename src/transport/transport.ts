@@ -30,6 +30,18 @@ export interface Subscription {
 
 export type PublishOutcome = 'routed' | 'unroutable';
 
+/**
+ * A queue read one message at a time, each held unacknowledged on the browser's own channel:
+ * `ack` removes one for good, and whatever is still held goes back in the order it was read
+ * when the browser closes, or when its channel dies with the process that opened it.
+ */
+export interface QueueBrowser {
+  /** The next ready message (basic.get); undefined when the queue has no more. */
+  next(): Promise<Delivery | undefined>;
+  /** Puts every message still held back where it was, and resolves once the broker has them. */
+  close(): Promise<void>;
+}
+
 /** A message held on a lease channel (see Transport.consumeLease). */
 export interface LeaseToken {
   readonly body: Buffer;
@@ -118,8 +130,8 @@ export interface Transport {
   /** Ready messages and consumers of a queue, or `undefined` when it does not exist. */
   queueInfo(queue: string): Promise<QueueInfo | undefined>;
 
-  /** Takes one message (manual acknowledgement) without consuming: for tools that browse or move messages. */
-  getMessage(queue: string): Promise<Delivery | undefined>;
+  /** Reads a queue one message at a time without consuming it: for tools that browse or move messages. */
+  browse(queue: string): Promise<QueueBrowser>;
 
   /** Deletes every ready message of a queue; resolves with how many. */
   purge(queue: string): Promise<number>;

@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import amqp from 'amqplib';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { collectTaskEvents, startFixtureStack, type FixtureStack } from '../support/fixture-runtime';
+import { collectTaskEvents, randomNamespace, startFixtureStack, type FixtureStack } from '../support/fixture-runtime';
 import { requireBroker } from '../support/requirements';
+import { RetryJobs } from '../fixtures/jobs/retry-jobs';
 import { runLog } from '../fixtures/jobs/run-log';
 
 const root = path.join(__dirname, '..', '..');
@@ -16,20 +18,23 @@ interface Finished {
   stderr: string;
 }
 
+/** Runs the warren command on the stack's broker and namespace, without a terminal (confirmations need --yes). */
+function runWarren(stack: FixtureStack, ...args: string[]): Promise<Finished> {
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'warren.js'), ...args, '--config', 'test/fixtures/fixture.config.ts'], {
+    cwd: root,
+    env: { ...process.env, WARREN_BROKER_URL: node!.url, WARREN_NAMESPACE: stack.config.broker.namespace },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
 describe('warren CLI against a running runtime on RabbitMQ', { skip: node.skip }, () => {
   let stack: FixtureStack;
-  const run = (...args: string[]): Promise<Finished> => {
-    const child = spawn(process.execPath, [path.join(root, 'bin', 'warren.js'), ...args, '--config', 'test/fixtures/fixture.config.ts'], {
-      cwd: root,
-      env: { ...process.env, WARREN_BROKER_URL: node!.url, WARREN_NAMESPACE: stack.config.broker.namespace },
-      stdio: ['ignore', 'pipe', 'pipe'], // no terminal: confirmations must be given with --yes
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  };
+  const run = (...args: string[]): Promise<Finished> => runWarren(stack, ...args);
 
   before(async () => {
     stack = await startFixtureStack(node!.url);
@@ -132,5 +137,103 @@ describe('warren CLI against a running runtime on RabbitMQ', { skip: node.skip }
     const code = await new Promise((resolve) => child.on('close', resolve));
     assert.equal(code, 2);
     assert.match(stderr, /warren queues needs RabbitMQ: set WARREN_BROKER_URL/);
+  });
+});
+
+describe('warren dlq, one dead letter at a time, on RabbitMQ', { skip: node.skip }, () => {
+  let stack: FixtureStack;
+  let connection: amqp.ChannelModel;
+  let channel: amqp.ConfirmChannel;
+  const run = (...args: string[]): Promise<Finished> => runWarren(stack, ...args);
+  const deadQueue = () => `${stack.config.broker.namespace}.fx-retry.dead`;
+  /** Counted by the broker, on a channel of the test's own. */
+  const deadLetters = async () => (await channel.checkQueue(deadQueue())).messageCount;
+  /** Publishes straight into the dead-letter queue, as another client (or a broken one) could. */
+  const publishDead = async (messageId: string, headers: Record<string, unknown>, args: unknown[] = []) => {
+    channel.sendToQueue(deadQueue(), Buffer.from(JSON.stringify({ args })), { messageId, contentType: 'application/json', persistent: true, headers });
+    await channel.waitForConfirms();
+  };
+
+  before(async () => {
+    stack = await startFixtureStack(node!.url);
+    connection = await amqp.connect(node!.url);
+    channel = await connection.createConfirmChannel();
+  });
+  after(async () => {
+    await connection?.close();
+    await stack?.stop();
+  });
+
+  test('D1: one dead letter that cannot be replayed is skipped with its reason, the ten around it are replayed, and it stays for the next replay to skip again', { timeout: 60_000 }, async () => {
+    const keys = Array.from({ length: 10 }, (_, i) => `d1-${i}-${randomNamespace()}`);
+    for (const key of keys.slice(0, 5)) await assert.rejects(stack.client.proxy(RetryJobs).gate(key));
+    const junkId = `junk-${randomNamespace()}`;
+    await publishDead(junkId, { 'x-warren-task': 'Junk.replayme' });
+    for (const key of keys.slice(5)) await assert.rejects(stack.client.proxy(RetryJobs).gate(key));
+    assert.equal(await deadLetters(), 11);
+
+    for (const key of keys) runLog.released.add(key);
+    const succeeded = collectTaskEvents(stack.runtime, 10, (event) => event.task === 'RetryJobs.gate' && event.outcome === 'succeeded');
+    const replay = await run('dlq', 'replay', 'fx-retry', '--yes', '--json');
+    assert.equal(replay.code, 4, `a partial replay exits 4: ${replay.stderr}`);
+    const skippedJunk = { reason: "no queue is bound to task 'Junk.replayme' any more", count: 1, taskIds: [junkId] };
+    assert.deepEqual(JSON.parse(replay.stdout), { queue: 'fx-retry', replayed: 10, skipped: 1, skippedReasons: [skippedJunk], remaining: 1 });
+    assert.match(replay.stderr, /^warren: 1 dead letter\(s\) of fx-retry could not be replayed and stay in its dead-letter queue$/m, 'the error on a line of its own');
+    await succeeded;
+
+    assert.equal(await deadLetters(), 1, 'the junk is still in the dead-letter queue');
+    const again = await run('dlq', 'replay', 'fx-retry', '--yes');
+    assert.equal(again.code, 4, again.stderr);
+    assert.match(again.stdout, /^replayed 0 dead letter\(s\) of fx-retry\nskipped 1 that cannot be replayed \(left in the dead-letter queue\):\n {2}1 × no queue is bound to task 'Junk.replayme' any more \(junk-/);
+    const held = await channel.get(deadQueue(), { noAck: false });
+    assert.equal(held && held.properties.messageId, junkId, 'checked on the broker');
+    if (held) channel.ack(held);
+  });
+
+  test('dlq list is newest first with --limit/--offset; show finds one past the 1,000th; delete and replay --id touch that one only and reorder nothing', { timeout: 120_000 }, async () => {
+    // Given 1,200 dead letters, m-0000 the oldest.
+    const released = `paging-${randomNamespace()}`;
+    runLog.released.add(released);
+    const id = (i: number) => `m-${String(i).padStart(4, '0')}`;
+    for (let i = 0; i < 1_200; i++) channel.sendToQueue(deadQueue(), Buffer.from(JSON.stringify({ args: [released] })), { messageId: id(i), contentType: 'application/json', headers: { 'x-warren-protocol': 1, 'x-warren-task': 'RetryJobs.gate', 'x-warren-dead-error': 'NonRetryableError', 'x-warren-dead-reason': `reason ${i}` } });
+    await channel.waitForConfirms();
+    const listed = async (...paging: string[]) => {
+      const listing = await run('dlq', 'list', 'fx-retry', '--json', ...paging);
+      assert.equal(listing.code, 0, listing.stderr);
+      return (JSON.parse(listing.stdout) as Array<{ taskId: string }>).map((entry) => entry.taskId);
+    };
+
+    assert.deepEqual(await listed('--limit', '3'), [id(1199), id(1198), id(1197)]);
+    assert.deepEqual(await listed('--limit', '2', '--offset', '3'), [id(1196), id(1195)]);
+    assert.deepEqual(await listed('--limit', '5', '--offset', '1198'), [id(1), id(0)]);
+    const table = await run('dlq', 'list', 'fx-retry', '--limit', '3');
+    assert.match(table.stdout, /^m-1199 .*reason 1199\nm-1198 /m);
+    assert.match(table.stdout, /^1-3 of 1200, newest first; next page: --offset 3$/m);
+    assert.equal(await deadLetters(), 1_200, 'reading took nothing away');
+
+    const shown = await run('dlq', 'show', 'fx-retry', id(1_100), '--json');
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.equal((JSON.parse(shown.stdout) as { reason: string }).reason, 'reason 1100');
+
+    const deleted = await run('dlq', 'delete', 'fx-retry', id(500), '--yes');
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal(await deadLetters(), 1_199);
+    const gone = await run('dlq', 'show', 'fx-retry', id(500));
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /^warren: No dead letter with task id m-0500 in fx-retry$/m);
+    assert.equal((await run('dlq', 'delete', 'fx-retry', id(500), '--yes')).code, 1, 'deleting it again: not there');
+
+    const ran = collectTaskEvents(stack.runtime, 1, (event) => event.taskId === id(1_199) && event.outcome === 'succeeded');
+    const one = await run('dlq', 'replay', 'fx-retry', '--id', id(1_199), '--yes', '--json');
+    assert.equal(one.code, 0, one.stderr);
+    assert.deepEqual(JSON.parse(one.stdout), { queue: 'fx-retry', replayed: 1, skipped: 0, skippedReasons: [], remaining: 1_198 });
+    await ran;
+    assert.equal((await run('dlq', 'replay', 'fx-retry', '--id', 'no-such-id', '--yes')).code, 1);
+
+    // The others kept their order: the newest and the oldest are where they were.
+    assert.deepEqual(await listed('--limit', '2'), [id(1198), id(1197)]);
+    assert.deepEqual(await listed('--limit', '5', '--offset', '1195'), [id(2), id(1), id(0)]);
+    assert.deepEqual(await listed('--limit', '2', '--offset', '697'), [id(501), id(499)], 'm-0500 alone is gone');
+    assert.equal((await run('dlq', 'purge', 'fx-retry', '--yes')).code, 0);
   });
 });

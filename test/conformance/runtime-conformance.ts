@@ -13,6 +13,7 @@ import {
 import { context as otelContext, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { HEADERS } from '../../src/protocol/headers';
+import { openTransport } from '../../src/transport/open-transport';
 import { parseTraceparent } from '../../src/tracing/traceparent';
 import { encodeTaskRequest } from '../../src/protocol/task-request';
 import { CpuJobs, IoJobs, MathJobs } from '../fixtures/jobs/fixture-jobs';
@@ -472,15 +473,16 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
         const [summary] = await own.runtime.admin.queues(['fx-retry']);
         assert.deepEqual({ ...summary }, { queue: 'fx-retry', brokerQueue: `${own.config.broker.namespace}.fx-retry`, messages: 0, consumers: 1, deadLetters: 3 });
 
-        const entries = await own.runtime.admin.deadLetters('fx-retry', 10);
-        assert.deepEqual(entries.map((entry) => entry.reason).sort(), keys.map((key) => `gate ${key} is closed`).sort());
+        const { total, entries } = await own.runtime.admin.deadLetters('fx-retry', { limit: 10 });
+        assert.equal(total, 3);
+        assert.deepEqual(entries.map((entry) => entry.reason), [...keys].reverse().map((key) => `gate ${key} is closed`), 'newest first');
         assert.ok(entries.every((entry) => entry.task === 'RetryJobs.gate' && entry.errorName === 'NonRetryableError' && entry.attempts === 1));
         assert.equal((await own.runtime.admin.queues(['fx-retry']))[0]?.deadLetters, 3, 'reading took nothing away');
 
         for (const key of keys) runLog.released.add(key);
         const succeeded = collectTaskEvents(own.runtime, 2, (event) => event.task === 'RetryJobs.gate' && event.outcome === 'succeeded');
         const progress: number[] = [];
-        assert.equal(await own.runtime.admin.replay('fx-retry', { limit: 2, onProgress: (done) => progress.push(done) }), 2);
+        assert.deepEqual(await own.runtime.admin.replay('fx-retry', { limit: 2, onProgress: (done) => progress.push(done.replayed) }), { replayed: 2, skipped: 0, skippedReasons: [], remaining: 1 });
         assert.deepEqual(progress, [1, 2]);
         await succeeded;
         assert.equal(keys.reduce((runs, key) => runs + (runLog.starts.get(key) ?? 0), 0), 5, 'three first runs, two replays');
@@ -488,6 +490,53 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
         assert.equal(await own.runtime.admin.purge('fx-retry', 'dead'), 1);
         assert.equal((await own.runtime.admin.queues(['fx-retry']))[0]?.deadLetters, 0);
       } finally {
+        await own.stop();
+      }
+    });
+    test('dead letters page newest first; one is shown, deleted or replayed by id; a replay skips what it cannot route and goes on', TEST_TIMEOUT, async () => {
+      const own = await startFixtureStack(harness.url);
+      const raw = await openTransport(harness.url, { connectionName: 'conformance raw publisher' });
+      try {
+        const admin = own.runtime.admin;
+        const reasons = async () => (await admin.deadLetters('fx-retry', { limit: 100 })).entries.map((entry) => entry.reason ?? entry.task);
+        const keys = Array.from({ length: 6 }, (_, i) => `dl-${i}-${randomNamespace()}`);
+        for (const key of keys.slice(0, 3)) await assert.rejects(own.client.proxy(RetryJobs).gate(key), RemoteTaskError);
+        // Given a dead letter of a task no queue serves, between the others.
+        const junkId = `junk-${randomNamespace()}`;
+        await raw.publish('', `${own.config.broker.namespace}.fx-retry.dead`, Buffer.from('{"args":[]}'), { messageId: junkId, headers: { [HEADERS.task]: 'Junk.replayme' } });
+        for (const key of keys.slice(3)) await assert.rejects(own.client.proxy(RetryJobs).gate(key), RemoteTaskError);
+
+        const closed = (i: number) => `gate ${keys[i]} is closed`;
+        assert.deepEqual(await reasons(), [closed(5), closed(4), closed(3), 'Junk.replayme', closed(2), closed(1), closed(0)], 'newest first');
+        const page = await admin.deadLetters('fx-retry', { offset: 2, limit: 3 });
+        assert.deepEqual([page.total, page.offset, page.entries.map((entry) => entry.reason ?? entry.task)], [7, 2, [closed(3), 'Junk.replayme', closed(2)]]);
+        assert.deepEqual((await admin.deadLetters('fx-retry', { offset: 7 })).entries, [], 'past the end: an empty page');
+
+        const idOf = async (i: number) => (await admin.deadLetters('fx-retry', { limit: 100 })).entries.find((entry) => entry.reason === closed(i))?.taskId ?? assert.fail(`no dead letter for ${i}`);
+        const oldest = await idOf(0);
+        assert.equal((await admin.deadLetter('fx-retry', oldest))?.reason, closed(0));
+        assert.equal(await admin.deadLetter('fx-retry', 'no-such-id'), undefined);
+
+        // When one is deleted by id, the others stay, in their order.
+        assert.equal(await admin.deleteDeadLetter('fx-retry', await idOf(1)), true);
+        assert.equal(await admin.deleteDeadLetter('fx-retry', 'no-such-id'), false);
+        assert.deepEqual(await reasons(), [closed(5), closed(4), closed(3), 'Junk.replayme', closed(2), closed(0)]);
+
+        for (const key of keys) runLog.released.add(key);
+        const replayedOne = collectTaskEvents(own.runtime, 1, (event) => event.taskId === oldest && event.outcome === 'succeeded');
+        assert.deepEqual(await admin.replay('fx-retry', { filter: { taskId: oldest } }), { replayed: 1, skipped: 0, skippedReasons: [], remaining: 5 });
+        await replayedOne;
+
+        // A filter that matches none leaves all; a replay of all skips the junk and replays the rest behind it.
+        assert.equal((await admin.replay('fx-retry', { filter: { reason: 'nothing like this' } })).replayed, 0);
+        const rest = collectTaskEvents(own.runtime, 4, (event) => event.task === 'RetryJobs.gate' && event.outcome === 'succeeded');
+        const skippedJunk = { reason: "no queue is bound to task 'Junk.replayme' any more", count: 1, taskIds: [junkId] };
+        assert.deepEqual(await admin.replay('fx-retry'), { replayed: 4, skipped: 1, skippedReasons: [skippedJunk], remaining: 1 });
+        await rest;
+        assert.deepEqual(await admin.replay('fx-retry'), { replayed: 0, skipped: 1, skippedReasons: [skippedJunk], remaining: 1 });
+        assert.deepEqual(await reasons(), ['Junk.replayme'], 'the junk is still there');
+      } finally {
+        await raw.close();
         await own.stop();
       }
     });

@@ -9,6 +9,8 @@ import { MathJobs } from '../fixtures/jobs/fixture-jobs';
 import { RetryJobs } from '../fixtures/jobs/retry-jobs';
 import { runLog } from '../fixtures/jobs/run-log';
 import { nextTaskEvent, randomNamespace } from '../support/fixture-runtime';
+import { HEADERS } from '../../src/protocol/headers';
+import { memoryBrokerFor } from '../../src/transport/memory-broker';
 import { request, startHttpStack, type HttpStack } from './http-fixture';
 
 const TIMEOUT = { timeout: 30_000 };
@@ -89,7 +91,7 @@ describe('the dashboard API', () => {
       const rerun = nextTaskEvent(runtime, (event) => event.taskId === entry?.taskId);
       const replay = await request(server.url, '/api/queues/fx-retry/dead-letters/replay', { method: 'POST' });
       assert.equal(replay.status, 200);
-      assert.deepEqual(replay.json(), { queue: 'fx-retry', replayed: 1 });
+      assert.deepEqual(replay.json(), { queue: 'fx-retry', replayed: 1, skipped: 0, skippedReasons: [], remaining: 0 });
       assert.equal((await rerun).outcome, 'succeeded');
       const after = (await request(server.url, '/api/queues')).json<{ queues: DashboardQueue[] }>();
       assert.equal(after.queues.find((queue) => queue.queue === 'fx-retry')?.deadLetters, 0, 'the depths were read afresh after the replay');
@@ -102,7 +104,7 @@ describe('the dashboard API', () => {
       await assert.rejects(client.proxy(RetryJobs).gate(key), RemoteTaskError);
       const purge = await request(server.url, '/api/queues/fx-retry/dead-letters/purge', { method: 'POST' });
       assert.deepEqual(purge.json(), { queue: 'fx-retry', purged: 1 });
-      assert.deepEqual((await request(server.url, '/api/queues/fx-retry/dead-letters')).json(), { queue: 'fx-retry', entries: [] });
+      assert.deepEqual((await request(server.url, '/api/queues/fx-retry/dead-letters')).json(), { queue: 'fx-retry', total: 0, offset: 0, entries: [] });
 
       for (const path of ['/api/queues/elsewhere/dead-letters', '/api/queues/fx-retry%2Fx/dead-letters']) {
         const missing = await request(server.url, path);
@@ -111,6 +113,37 @@ describe('the dashboard API', () => {
       }
       assert.equal((await request(server.url, '/api/queues/elsewhere/dead-letters/purge', { method: 'POST' })).status, 404);
       assert.equal((await request(server.url, '/api/queues/%E0%A4%A/dead-letters')).status, 400, 'a malformed escape');
+    });
+  });
+
+  test('given dead letters, one is deleted or replayed by its id, a page is newest first, and a replay past one it cannot route answers 200 with the summary', TIMEOUT, async () => {
+    await withStack(async ({ http: server, client, runtime, url, config }) => {
+      const keys = [`api-one-${randomNamespace()}`, `api-two-${randomNamespace()}`];
+      for (const key of keys) await assert.rejects(client.proxy(RetryJobs).gate(key), RemoteTaskError);
+      memoryBrokerFor(url).publish('', `${config.broker.namespace}.fx-retry.dead`, Buffer.from('{"args":[]}'), { messageId: 'api-junk', headers: { [HEADERS.task]: 'Junk.replayme' } });
+      const page = (await request(server.url, '/api/queues/fx-retry/dead-letters?limit=2')).json<{ total: number; entries: DeadLetterEntry[] }>();
+      assert.deepEqual([page.total, page.entries.map((entry) => entry.taskId ?? '')[0]], [3, 'api-junk'], 'the newest first');
+      const older = (await request(server.url, '/api/queues/fx-retry/dead-letters?limit=2&offset=2')).json<{ entries: DeadLetterEntry[] }>();
+      assert.deepEqual(older.entries.map((entry) => entry.reason), [`gate ${keys[0]} is closed`]);
+      const [second, first] = page.entries.length === 2 ? [page.entries[1]!, older.entries[0]!] : assert.fail('two entries');
+
+      for (const action of ['replay', 'delete']) {
+        const missing = await request(server.url, `/api/queues/fx-retry/dead-letters/no-such-id/${action}`, { method: 'POST' });
+        assert.equal(missing.status, 404, action);
+        assert.match(missing.json<{ error: string }>().error, /No dead letter with task id no-such-id in 'fx-retry'/);
+      }
+      const deleted = await request(server.url, `/api/queues/fx-retry/dead-letters/${encodeURIComponent(second.taskId!)}/delete`, { method: 'POST' });
+      assert.deepEqual(deleted.json(), { queue: 'fx-retry', deleted: second.taskId });
+
+      runLog.released.add(keys[0]!);
+      const rerun = nextTaskEvent(runtime, (event) => event.taskId === first.taskId);
+      const one = await request(server.url, `/api/queues/fx-retry/dead-letters/${encodeURIComponent(first.taskId!)}/replay`, { method: 'POST' });
+      assert.deepEqual(one.json(), { queue: 'fx-retry', replayed: 1, skipped: 0, skippedReasons: [], remaining: 1 });
+      assert.equal((await rerun).outcome, 'succeeded');
+
+      const all = await request(server.url, '/api/queues/fx-retry/dead-letters/replay', { method: 'POST' });
+      assert.equal(all.status, 200, 'a partial replay is not a server error');
+      assert.deepEqual(all.json(), { queue: 'fx-retry', replayed: 0, skipped: 1, skippedReasons: [{ reason: "no queue is bound to task 'Junk.replayme' any more", count: 1, taskIds: ['api-junk'] }], remaining: 1 });
     });
   });
 

@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { RemoteTaskError } from '../../src';
+import { HEADERS } from '../../src/protocol/headers';
+import { openTransport } from '../../src/transport/open-transport';
 import { CpuJobs, IoJobs, MathJobs } from '../fixtures/jobs/fixture-jobs';
 import { RetryJobs } from '../fixtures/jobs/retry-jobs';
 import { runLog } from '../fixtures/jobs/run-log';
@@ -109,6 +111,91 @@ test('given the dashboard in Chromium, when tasks run, a dead letter is replayed
     t.diagnostic(`browser test took ${Date.now() - started} ms`);
   } finally {
     await traffic?.stop();
+    await browser?.close();
+    await stack.stop();
+  }
+});
+
+test('given dead letters in Chromium, the card pages newest first, keeps an opened stack open as more arrive, replays and deletes one, replays all past one it cannot, and says unknown when the broker does not answer', { timeout: 120_000 }, async () => {
+  const stack = await startHttpStack();
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  try {
+    const gate = stack.client.proxy(RetryJobs);
+    const keys = Array.from({ length: 23 }, (_, i) => `page-${i}-${randomNamespace()}`);
+    for (const key of keys.slice(0, 22)) await assert.rejects(gate.gate(key), RemoteTaskError);
+    browser = await launchChromium();
+    const { page } = browser;
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const confirmNext = () =>
+      new Promise<string>((resolve) => {
+        page.once('dialog', (shown) => {
+          resolve(shown.message());
+          void shown.accept();
+        });
+      });
+    const card = page.locator('#dead .dlq[data-queue="fx-retry"]');
+    const rowOf = (i: number) => card.locator('tr[data-task-id]', { hasText: `gate ${keys[i]} is closed` });
+
+    await page.goto(stack.http.url);
+    // Newest first, 20 to a page.
+    await card.locator('[data-page="range"]', { hasText: '1–20 of 22, newest first' }).waitFor();
+    assert.match(await card.locator('tr[data-task-id]').first().innerText(), new RegExp(`gate ${keys[21]} is closed`));
+    await card.locator('button[data-action="older"]').click();
+    await card.locator('[data-page="range"]', { hasText: '21–22 of 22' }).waitFor();
+    assert.deepEqual(await card.locator('tr[data-task-id] td:nth-child(2) div').allInnerTexts(), [`NonRetryableError: gate ${keys[1]} is closed`, `NonRetryableError: gate ${keys[0]} is closed`]);
+    await card.locator('button[data-action="newer"]').click();
+    await card.locator('[data-page="range"]', { hasText: '1–20 of 22' }).waitFor();
+
+    // D4: a stack the operator opened stays open while another dead letter arrives and the card is drawn again.
+    await rowOf(21).locator('details summary').click();
+    await assert.rejects(gate.gate(keys[22]!), RemoteTaskError);
+    await card.locator('[data-page="range"]', { hasText: '1–20 of 23' }).waitFor();
+    await rowOf(22).waitFor();
+    assert.equal(await rowOf(21).locator('details').evaluate((details) => (details as unknown as { open: boolean }).open), true, 'still open after the re-render');
+
+    // Delete one: only that one goes.
+    const newestId = await rowOf(22).getAttribute('data-task-id');
+    const deleting = confirmNext();
+    await rowOf(22).locator('button[data-action="delete-one"]').click();
+    assert.equal(await deleting, `Delete dead letter ${newestId} of "fx-retry" for good? This cannot be undone.`);
+    await page.locator('#toast.show', { hasText: `Deleted dead letter ${newestId!.slice(0, 8)} of fx-retry` }).waitFor();
+    await card.locator('[data-page="range"]', { hasText: '1–20 of 22' }).waitFor();
+    assert.equal(await rowOf(22).count(), 0);
+
+    // Replay one: it runs and succeeds; the others stay.
+    runLog.released.add(keys[21]!);
+    const oneId = await rowOf(21).getAttribute('data-task-id');
+    const replaying = confirmNext();
+    await rowOf(21).locator('button[data-action="replay-one"]').click();
+    assert.match(await replaying, /^Replay dead letter .* of "fx-retry" as a new task\?$/);
+    await page.locator(`#recent tr[data-task-id="${oneId}"][data-outcome="succeeded"]`).waitFor();
+    await card.locator('[data-page="range"]', { hasText: '1–20 of 21' }).waitFor();
+
+    // D1 on the page: a dead letter no queue serves is skipped with its reason, the others are replayed.
+    const raw = await openTransport(stack.url, { connectionName: 'browser test raw publisher' });
+    await raw.publish('', `${stack.config.broker.namespace}.fx-retry.dead`, Buffer.from('{"args":[]}'), { messageId: 'junk-on-the-page', headers: { [HEADERS.task]: 'Junk.replayme' } });
+    await raw.close();
+    await card.locator('[data-page="range"]', { hasText: '1–20 of 22' }).waitFor();
+    for (const key of keys) runLog.released.add(key);
+    const replayingAll = confirmNext();
+    await card.locator('button[data-action="replay"]').click();
+    assert.equal(await replayingAll, 'Replay 22 dead letters of "fx-retry" as new tasks?');
+    await page.locator('#toast.show.bad', { hasText: "Replayed 21 dead letter(s) of fx-retry; 1 cannot be replayed and stay: 1 × no queue is bound to task 'Junk.replayme' any more" }).waitFor();
+    await card.locator('tr[data-task-id="junk-on-the-page"]').waitFor();
+    await card.locator('.badge.bad', { hasText: '1 message' }).waitFor();
+
+    // D5: while the broker does not answer, the card says the count is unknown, not "No dead letters."
+    await page.route('**/api/queues', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { queues: Array<Record<string, unknown>> };
+      const unknown = body.queues.map((queue) => ({ ...queue, messages: undefined, consumers: undefined, deadLetters: undefined }));
+      await route.fulfill({ response, json: { queues: unknown, depthsError: 'The broker did not report queue depths within 3000 ms', depthsAgeMs: null } });
+    });
+    await page.locator('#dead [data-dead-unknown]', { hasText: 'Dead letters unknown: the broker has not answered (The broker did not report queue depths within 3000 ms).' }).waitFor();
+    assert.equal(await page.locator('#dead .empty').count(), 0, 'no "No dead letters." while unknown');
+    assert.deepEqual(pageErrors, []);
+  } finally {
     await browser?.close();
     await stack.stop();
   }

@@ -143,6 +143,11 @@ export function apiRoutes({ runtime, depths, history, stream }: ApiDependencies)
         }),
     },
     // Every runtime's schedules, with the holder's firings: asked over the control exchange, so it takes a moment.
+    {
+      method: 'GET',
+      path: /^\/api\/tasks\/([^/]+)$/,
+      handle: async ({ response, params }) => sendJson(response, 200, await runtime.taskStatus(decodeURIComponent(params[0] ?? ''))),
+    },
     { method: 'GET', path: /^\/api\/schedules$/, handle: async ({ response }) => sendJson(response, 200, { schedules: await runtime.schedules() }) },
     {
       method: 'POST',

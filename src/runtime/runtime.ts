@@ -38,6 +38,7 @@ import { deliveryStages } from './stages/delivery-stages';
 import { StaleBindings } from './stale-bindings';
 import type { RuntimeSnapshot } from './runtime-snapshot';
 import type { TaskEvent, TaskStartedEvent } from './task-event';
+import type { TaskStatus } from './task-status';
 import { redactUrl } from '../transport/redact-url';
 import { WatchedIoPool } from './watched-io-pool';
 import { openResultStore } from '../results/open-result-store';
@@ -324,9 +325,14 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return this.controlClient().pauseSchedule(name, paused, { timeoutMs });
   }
 
+  /** Where a task is, as `client.status` answers it: from the result store when it has finished, else asked of every runtime (the dashboard's task lookup). */
+  taskStatus(taskId: string, timeoutMs = 300): Promise<TaskStatus> {
+    return this.controlClient().status(taskId, { timeoutMs });
+  }
+
   /** A client on this runtime's own connection, for questions to every runtime (the dashboard's). Never closed: the runtime closes the transport. */
   private controlClient(): WarrenClient {
-    this.askingClient ??= new WarrenClient({ transport: this.transport, names: this.names, rpcTimeoutMs: this.config.rpcTimeoutMs, maxPayloadBytes: this.config.maxPayloadBytes, logger: this.logger });
+    this.askingClient ??= new WarrenClient({ transport: this.transport, names: this.names, rpcTimeoutMs: this.config.rpcTimeoutMs, maxPayloadBytes: this.config.maxPayloadBytes, logger: this.logger, resultStore: this.store });
     return this.askingClient;
   }
 

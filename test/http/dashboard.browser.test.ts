@@ -58,6 +58,16 @@ test('given the dashboard in Chromium, when tasks run, a dead letter is replayed
     const id = await stack.client.proxy(MathJobs).add.enqueue(2, 3);
     await page.locator(`#recent tr[data-task-id="${id}"][data-outcome="succeeded"]`).waitFor();
 
+    // Found by its id: state, and the result read from the (embedded) result store.
+    await page.locator('#task-id').fill(id);
+    await page.locator('#task-form button[type="submit"]').click();
+    const found = page.locator(`#task table[data-task="${id}"][data-state="succeeded"]`);
+    await found.waitFor();
+    const shown = await found.innerText();
+    assert.match(shown, /Task\s+Maths\.add/);
+    assert.match(shown, /Result\s+5/);
+    assert.match(shown, /From\s+the result store/);
+
     // A task with a countdown shows as scheduled, with its due time, then runs.
     const later = await stack.client.proxy(MathJobs).add.with({ delayMs: 1_500 }).enqueue(4, 5);
     assert.match(await page.locator(`#recent tr[data-task-id="${later}"][data-outcome="scheduled"]`).innerText(), /due \d{2}:\d{2}:\d{2}/);

@@ -8,33 +8,19 @@ import { collectTaskEvents, randomNamespace, startFixtureStack, type FixtureStac
 import { requireBroker } from '../support/requirements';
 import { RetryJobs } from '../fixtures/jobs/retry-jobs';
 import { runLog } from '../fixtures/jobs/run-log';
+import { runWarren, type Finished } from './run-warren';
 
 const root = path.join(__dirname, '..', '..');
 const node = requireBroker();
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the warren command on the stack's broker and namespace, without a terminal (confirmations need --yes). */
-function runWarren(stack: FixtureStack, ...args: string[]): Promise<Finished> {
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'warren.js'), ...args, '--config', 'test/fixtures/fixture.config.ts'], {
-    cwd: root,
-    env: { ...process.env, WARREN_BROKER_URL: node!.url, WARREN_NAMESPACE: stack.config.broker.namespace },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+/** Runs the warren command on the stack's broker and namespace. */
+function runWarrenOn(stack: FixtureStack, ...args: string[]): Promise<Finished> {
+  return runWarren({ WARREN_BROKER_URL: node!.url, WARREN_NAMESPACE: stack.config.broker.namespace }, ...args);
 }
 
 describe('warren CLI against a running runtime on RabbitMQ', { skip: node.skip }, () => {
   let stack: FixtureStack;
-  const run = (...args: string[]): Promise<Finished> => runWarren(stack, ...args);
+  const run = (...args: string[]): Promise<Finished> => runWarrenOn(stack, ...args);
 
   before(async () => {
     stack = await startFixtureStack(node!.url);
@@ -144,7 +130,7 @@ describe('warren dlq, one dead letter at a time, on RabbitMQ', { skip: node.skip
   let stack: FixtureStack;
   let connection: amqp.ChannelModel;
   let channel: amqp.ConfirmChannel;
-  const run = (...args: string[]): Promise<Finished> => runWarren(stack, ...args);
+  const run = (...args: string[]): Promise<Finished> => runWarrenOn(stack, ...args);
   const deadQueue = () => `${stack.config.broker.namespace}.fx-retry.dead`;
   /** Counted by the broker, on a channel of the test's own. */
   const deadLetters = async () => (await channel.checkQueue(deadQueue())).messageCount;

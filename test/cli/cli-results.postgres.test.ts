@@ -1,30 +1,17 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { RESULT_STORE_DEFAULTS } from '../../src/results/open-result-store';
 import { randomNamespace, startFixtureStack, type FixtureStack } from '../support/fixture-runtime';
 import { requireBroker, requirePostgres } from '../support/requirements';
+import { runWarren } from './run-warren';
 
-const root = path.join(__dirname, '..', '..');
 const broker = requireBroker();
 const postgres = requirePostgres();
 
 describe('warren result and status with a PostgreSQL result store', { skip: broker.skip || postgres.skip }, () => {
   let stack: FixtureStack;
-  const run = (env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> => {
-    const child = spawn(process.execPath, [path.join(root, 'bin', 'warren.js'), ...args, '--config', 'test/fixtures/fixture.config.ts'], {
-      cwd: root,
-      env: { ...process.env, WARREN_BROKER_URL: broker.url, WARREN_NAMESPACE: stack.config.broker.namespace, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  };
+  const run = (env: Record<string, string>, ...args: string[]) => runWarren({ WARREN_BROKER_URL: broker.url, WARREN_NAMESPACE: stack.config.broker.namespace, ...env }, ...args);
   const withStore = { WARREN_RESULTS_URL: '' };
 
   before(async () => {

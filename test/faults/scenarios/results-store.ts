@@ -1,9 +1,9 @@
 import { FaultCpu } from '../jobs/cpu-jobs';
 import { FaultIo } from '../jobs/io-jobs';
 import { idsWithoutFinalRow } from '../support/postgres';
-import { describeFailures, failureCount, LoadPublisher } from '../support/publisher';
+import { LoadPublisher } from '../support/publisher';
 import type { Scenario, ScenarioContext } from '../support/scenario';
-import { CONNECTION_LOST_LINE, consumersBack, faultUnderLoad } from './under-load';
+import { CONNECTION_LOST_LINE, consumersBack, faultUnderLoad, stopLoad } from './under-load';
 
 /** Every sent task that was acknowledged must have its outcome in the store: the row is written before the ack. */
 async function expectEveryRow(ctx: ScenarioContext, url: string): Promise<void> {
@@ -54,10 +54,7 @@ export const resultsPostgresRestartScenario: Scenario = {
       ctx.expect(runtime.countLines(/result store unreachable/) > 0, 'the runtime should have logged that its result store was unreachable');
       ctx.expect(runtime.countLines(CONNECTION_LOST_LINE) === 0, 'the broker connection should not have dropped');
     } finally {
-      const report = await load.stop();
-      ctx.track(report.ids);
-      const failed = failureCount(report);
-      ctx.note(`${report.ids.length} publishes confirmed, ${failed} failed${failed ? ` (${describeFailures(report)})` : ''}`);
+      await stopLoad(ctx, load);
     }
     const counted = await ctx.settle({ timeoutMs: 60_000 });
     ctx.expect(counted.deadLettered === 0, `nothing should be dead-lettered (got ${counted.deadLettered})`);

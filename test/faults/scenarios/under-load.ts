@@ -51,16 +51,21 @@ export async function faultUnderLoad(ctx: ScenarioContext, what: string, inject:
     ctx.note(`${what}: ${faultMs} ms; work published after it flowed again ${Date.now() - t1} ms later`);
     ctx.expect(runtime.countLines(CONNECTION_LOST_LINE) > drops, `the runtime should have logged that it lost its connection ("${CONNECTION_LOST_LINE.source}")`);
   } finally {
-    const report = await load.stop();
-    ctx.track(report.ids);
-    const failed = failureCount(report);
-    ctx.note(`${report.ids.length} publishes confirmed, ${failed} failed${failed ? ` (${describeFailures(report)})` : ''}`);
+    await stopLoad(ctx, load);
   }
   const counted = await ctx.settle({ timeoutMs: 60_000 });
   ctx.expect(counted.deadLettered === 0, `nothing should be dead-lettered (got ${counted.deadLettered})`);
   const maxDuplicates = faults * MAX_DUPLICATES_PER_FAULT;
   ctx.expect(counted.duplicated <= maxDuplicates, `at most ${maxDuplicates} duplicates (work in flight plus repeated publishes, per connection loss), got ${counted.duplicated}`);
   ctx.expect(runtime.alive && ctx.runtimes.length === 1, `the runtime should recover by itself, without a restart (${runtime.alive ? 'alive' : 'dead'})${runtime.describeOutput()}`);
+}
+
+/** Stops the publisher and counts what the broker confirmed as sent, with a note of what failed. */
+export async function stopLoad(ctx: ScenarioContext, load: LoadPublisher): Promise<void> {
+  const report = await load.stop();
+  ctx.track(report.ids);
+  const failed = failureCount(report);
+  ctx.note(`${report.ids.length} publishes confirmed, ${failed} failed${failed ? ` (${describeFailures(report)})` : ''}`);
 }
 
 /** Resolves once every work queue has a consumer again: the runtime re-declared and re-consumed. */

@@ -114,7 +114,7 @@ export interface WarrenConfig {
     url?: string | undefined;
     /** How long a finished task's row is kept. Default 86 400 000 ms (1 day, Celery's `result_expires`). */
     retentionMs?: number | undefined;
-    /** Largest result (JSON-encoded) stored; a task returning more fails with ResultTooLargeError. Default 1 MiB. */
+    /** Largest result (JSON-encoded) stored; a task returning more fails with ResultTooLargeError. Default: `maxPayloadBytes` (4 MiB). */
     maxResultBytes?: number | undefined;
     /**
      * Also write a `running` row as each task starts (Celery's `task_track_started`), so other

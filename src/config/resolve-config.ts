@@ -164,7 +164,8 @@ export function resolveConfig(
         : {
             url: storeUrl,
             retentionMs: config.results?.retentionMs ?? RESULT_STORE_DEFAULTS.retentionMs,
-            maxResultBytes: config.results?.maxResultBytes ?? RESULT_STORE_DEFAULTS.maxResultBytes,
+            // A result the reply could carry can be stored too.
+            maxResultBytes: config.results?.maxResultBytes ?? config.maxPayloadBytes ?? RESULT_STORE_DEFAULTS.maxResultBytes,
             table: config.results?.table ?? RESULT_STORE_DEFAULTS.table,
             trackStarted: config.results?.trackStarted ?? RESULT_STORE_DEFAULTS.trackStarted,
           },

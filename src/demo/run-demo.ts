@@ -63,6 +63,8 @@ async function main(): Promise<void> {
     say(`\nthe crawler's injected PageStore holds ${stored.length} pages.`);
     const taskId = await images.checksum.enqueue(big, 1);
     say(`enqueued Images.checksum without waiting: task id ${taskId}`);
+    // Nobody awaited it: its result is read by id from the result store (the embedded one here, PostgreSQL in production).
+    say(`its result, read by id from the result store: ${String(await client.result(taskId, { timeoutMs: 30_000 }))}`);
   } finally {
     await client.close();
     await runtime.stop();

@@ -149,7 +149,12 @@ export class WarrenClient {
    * wins, then the store's row. Nobody knows it: `queued` if this client published it, else `unknown`.
    */
   async status(taskId: string, options: { timeoutMs?: number } = {}): Promise<TaskStatus> {
-    const row = this.options.resultStore ? await (await this.openStore()).get(taskId) : undefined;
+    // A store that cannot be read leaves the question to the runtimes, as without a store.
+    const row = this.options.resultStore
+      ? await this.openStore()
+          .then((store) => store.get(taskId))
+          .catch((error: unknown) => void this.options.logger.warn({ err: error, taskId }, `status: the result store could not be read, asking the runtimes: ${describe(error)}`))
+      : undefined;
     if (row && FINAL_STATES.has(row.state)) return statusOfRow(row);
     const replies = await this.ask({ op: 'status', taskId }, options.timeoutMs ?? 500);
     const known = replies

@@ -100,7 +100,7 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
   /** The task with this id, if it is running here now. */
   findRunning(taskId: string): RunningTask | undefined {
     for (const entry of this.inFlight) {
-      if (entry.running && entry.request?.id === taskId) return { task: entry.request.task, attempt: entry.request.attempt, startedAt: Date.now() - (performance.now() - entry.started), progress: entry.progress };
+      if (entry.running && entry.request?.id === taskId) return { task: entry.request.task, attempt: entry.request.attempt, startedAt: startedAt(entry), progress: entry.progress };
     }
     return undefined;
   }
@@ -118,7 +118,7 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
 
   /** A running delivery as its result-store row describes it. */
   private runOf(entry: InFlight, request: TaskRequest): StartedRun {
-    return { taskId: request.id, task: request.task, queue: this.deps.plan.queue.name, attempt: request.attempt, args: request.args, traceId: traceIdOf(entry.traceparent), startedAt: Date.now() - (performance.now() - entry.started) };
+    return { taskId: request.id, task: request.task, queue: this.deps.plan.queue.name, attempt: request.attempt, args: request.args, traceId: traceIdOf(entry.traceparent), startedAt: startedAt(entry) };
   }
 
   /** Whether this task's outcomes go to the result store. */
@@ -183,7 +183,7 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
     entry.running = true;
     entry.traceparent = request.trace?.traceparent ?? traceparentForTask(request.id);
     if (this.deps.wantsStarted()) this.deps.onStarted({ taskId: request.id, task: request.task, queue: plan.queue.name, pool: plan.pool, attempt: request.attempt, at: Date.now() });
-    if (this.stores(definition)) this.deps.results?.started(this.runOf(entry, request));
+    if (this.deps.results?.tracksStarted && this.stores(definition)) this.deps.results.started(this.runOf(entry, request));
     const result = await this.deps.pool.run({ taskId: request.id, attempt: request.attempt, definition, args: admitted.args, traceparent: entry.traceparent, queue: plan.brokerQueue });
     if (entry.settled) return; // requeued by a shutdown that could not wait any longer
     return this.settleRun(entry, request, definition, result);
@@ -374,6 +374,11 @@ async function copyOutcome(copy: Promise<PublishOutcome>): Promise<PublishOutcom
     if (error instanceof UnencodableMessageError) return error;
     throw error;
   }
+}
+
+/** When a delivery was received, in epoch ms. */
+function startedAt(entry: InFlight): number {
+  return Date.now() - (performance.now() - entry.started);
 }
 
 /** The trace id of a `traceparent` (`00-<trace id>-<span id>-<flags>`), without a regex on the hot path. */

@@ -22,7 +22,7 @@ export interface StartedRun {
  */
 export class ResultRecorder {
   constructor(
-    readonly store: ResultStore,
+    private readonly store: ResultStore,
     private readonly options: { readonly runtimeId: string; readonly maxResultBytes: number; readonly trackStarted: boolean; readonly logger: Logger },
   ) {}
 
@@ -36,11 +36,15 @@ export class ResultRecorder {
   }
 
   /**
-   * A run that starts gets its `running` row only with `results.trackStarted` (Celery's
-   * task_track_started): it doubles the writes per task.
+   * Whether a run that starts gets its `running` row (`results.trackStarted`, Celery's
+   * task_track_started): it doubles the writes per task, so the consumer asks before it builds one.
    */
+  get tracksStarted(): boolean {
+    return this.options.trackStarted;
+  }
+
   started(run: StartedRun): void {
-    if (this.options.trackStarted) this.writeRunning(run, undefined);
+    this.writeRunning(run, undefined);
   }
 
   /** A running task's progress: its `running` row, with the value. */

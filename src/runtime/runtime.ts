@@ -164,9 +164,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           onTask: (event) => this.record(event),
         }),
     );
-    const stored = this.consumers.filter((_, i) => (plans[i] as QueuePlan).queue.tasks.some((task) => registry.get(task)?.storeResult));
-    const storedQueues = plans.filter((_, i) => stored.includes(this.consumers[i] as QueueConsumer)).map((plan) => plan.brokerQueue);
-    this.storeWatch = store && config.results ? new ResultStoreWatch(store, stored, storedQueues, logger, config.results.retentionMs) : undefined;
+    const stored = plans.flatMap((plan, i) => (plan.queue.tasks.some((task) => registry.get(task)?.storeResult) ? [i] : []));
+    this.storeWatch =
+      store && config.results
+        ? new ResultStoreWatch(store, stored.map((i) => this.consumers[i] as QueueConsumer), stored.map((i) => (plans[i] as QueuePlan).brokerQueue), logger, config.results.retentionMs)
+        : undefined;
   }
 
   /** Scans, declares and consumes. Fails (with nothing left open) if any step fails. */

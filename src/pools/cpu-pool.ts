@@ -9,7 +9,7 @@ import type { Deadline } from '../util/deadline-clock';
 import { isLeftoverRejection, isTaskProgress, type CpuTaskMessage, type CpuWorkerData, type LeftoverRejection } from './cpu-worker-protocol';
 import type { Pool, RunResult, TaskRun } from './pool';
 import { TaskStartTimes } from './task-start-times';
-import { workerExecArgv } from './worker-exec-argv';
+import { workerNodeOptions } from './worker-exec-argv';
 
 export interface CpuPoolOptions {
   readonly threads: number;
@@ -43,6 +43,14 @@ export class CpuPool implements Pool {
       schedIdle: options.schedIdle,
       taskStartTimes: this.startTimes.buffer,
     };
+    const node = workerNodeOptions();
+    if (node.processWide.length > 0) {
+      options.logger.debug({ flags: node.processWide }, `Node options ${node.processWide.join(' ')} are process-wide: CPU worker threads have them without being passed them`);
+    }
+    const { maxOldGenerationSizeMb } = options;
+    if (maxOldGenerationSizeMb && node.heapLimitFlag) {
+      options.logger.warn(`${node.heapLimitFlag} on the node command sets every CPU thread's heap limit: pools.cpu.maxOldGenerationSizeMb (${maxOldGenerationSizeMb}) has no effect`);
+    }
     this.piscina = new Piscina({
       filename: path.join(__dirname, 'cpu-worker-entry.js'),
       minThreads: options.threads,
@@ -50,8 +58,8 @@ export class CpuPool implements Pool {
       idleTimeout: Number.POSITIVE_INFINITY,
       concurrentTasksPerWorker: 1,
       workerData,
-      execArgv: workerExecArgv(),
-      resourceLimits: options.maxOldGenerationSizeMb ? { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb } : undefined,
+      execArgv: node.execArgv,
+      resourceLimits: maxOldGenerationSizeMb ? { maxOldGenerationSizeMb } : undefined,
     });
     // Errors outside any task (a worker dying while idle): piscina replaces the worker; say so.
     this.piscina.on('error', (error: unknown) => options.logger.error({ err: error }, 'CPU worker error outside a task'));

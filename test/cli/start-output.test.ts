@@ -76,6 +76,36 @@ describe('what warren start writes to its stdout', { skip: broker.skip }, () => 
     assert.match(served.stdout, /\[tasks\]/, 'a person at a terminal still gets the banner on stdout');
   });
 
+  test('Node flags on warren start (V8 flags, which worker threads refuse) reach the CPU threads, and the start succeeds', { timeout: 60_000 }, async () => {
+    const namespace = `flags-${randomBytes(4).toString('hex')}`;
+    const child = spawn(process.execPath, ['--max-old-space-size=700', '--expose-gc', path.join(root, 'bin', 'warren.js'), 'start', '--config', 'test/fixtures/fixture.config.ts'], {
+      cwd: root,
+      env: { ...process.env, WARREN_BROKER_URL: broker.url, WARREN_NAMESPACE: namespace, WARREN_LOG_LEVEL: 'info', WARREN_LOG_FORMAT: 'json' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk;
+        if (/runtime started/.test(output)) resolve();
+      });
+      void closed.then((code) => reject(new Error(`exited ${code} before it started\n${output}`)));
+    });
+    const client = await connect({ url: broker.url, namespace });
+    try {
+      const settings = await client.proxy(CpuJobs).threadSettings();
+      assert.ok(settings.heapLimitMb >= 700 && settings.heapLimitMb < 800, `heap limit ${settings.heapLimitMb} MB in the thread`);
+      assert.equal(settings.exposesGc, true, 'V8 flags are process-wide: the thread has gc() without being passed --expose-gc');
+    } finally {
+      await client.close();
+      child.kill('SIGTERM');
+    }
+    assert.equal(await closed, 0, output);
+    assert.doesNotMatch(output, /invalid execArgv/);
+  });
+
   test('an unknown WARREN_LOG_FORMAT is refused, naming the choices', { timeout: 30_000 }, async () => {
     const child = spawn(process.execPath, [path.join(root, 'bin', 'warren.js'), 'start', '--config', 'test/fixtures/fixture.config.ts'], {
       cwd: root,

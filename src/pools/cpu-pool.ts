@@ -57,6 +57,9 @@ export class CpuPool implements Pool {
       maxThreads: options.threads,
       idleTimeout: Number.POSITIVE_INFINITY,
       concurrentTasksPerWorker: 1,
+      // Tasks arrive as messages, so a thread's event loop runs between them and timers a job set
+      // (a flush, a heartbeat) fire; piscina's default blocks the idle thread in Atomics.wait.
+      atomics: 'disabled',
       workerData,
       execArgv: node.execArgv,
       resourceLimits: maxOldGenerationSizeMb ? { maxOldGenerationSizeMb } : undefined,

@@ -71,8 +71,8 @@ let lastRun: Pick<CpuTaskMessage, 'taskId' | 'task'> | undefined;
 
 /**
  * A rejection nobody handled would, by Node's default, end this thread and with it whatever task
- * runs on it then: rarely the one that left it (piscina's worker waits between tasks with the
- * event loop stopped, so what a task leaves surfaces during the next). Node emits the event in the
+ * runs on it then: often not the one that left it (a timer's rejection surfaces between tasks
+ * or during a later one). Node emits the event in the
  * async context of the rejected promise, so `findCurrentTask()` names the run whose code made it:
  * that run fails if it is still going, and otherwise no task does and the main thread logs it.
  */

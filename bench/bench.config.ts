@@ -8,7 +8,8 @@ const { defineConfig } = compiledWarren();
  * bench/servers/warren-server.ts for every run, so runs never share queues.
  */
 export default defineConfig({
-  jobs: ['jobs/bench-jobs.ts'],
+  // bench --scale's queues curve adds BENCH_SCALE_QUEUES one-task queues (jobs/scale-jobs.ts).
+  jobs: process.env.BENCH_SCALE_QUEUES ? ['jobs/bench-jobs.ts', 'jobs/scale-jobs.ts'] : ['jobs/bench-jobs.ts'],
   pools: { cpu: {}, io: { concurrency: 32 } },
   logLevel: 'silent',
   shutdownGraceMs: 5_000,

@@ -18,9 +18,15 @@ export type Request =
   | { readonly op: 'arm'; readonly queue: QueueKind; readonly count: number }
   /** Completed tasks per queue so far. */
   | { readonly op: 'counts' }
+  /** When the first and the latest task of `queue` completed, in ms of the child's clock (NaN before any). */
+  | { readonly op: 'completion-times'; readonly queue: QueueKind }
   /** Resolve `reached` once the total completed of `queue` is `target` (absolute). */
   | { readonly op: 'arm-total'; readonly queue: QueueKind; readonly target: number }
   | { readonly op: 'rss' }
+  /** Where the main thread's memory is: `process.memoryUsage()`, V8's heap spaces, and the loaded modules by package. */
+  | { readonly op: 'memory'; readonly gc?: boolean }
+  /** Writes a V8 heap snapshot of the main thread into `dir`; answers its path. */
+  | { readonly op: 'heap-snapshot'; readonly dir: string }
   /** `process.cpuUsage()` of the whole child (all its threads), in µs. */
   | { readonly op: 'cpu-usage' }
   | { readonly op: 'rss-sampling'; readonly on: boolean }
@@ -42,12 +48,25 @@ export interface Responses {
   readonly arm: { readonly armId: number };
   readonly 'arm-total': { readonly armId: number };
   readonly counts: Counts;
+  readonly 'completion-times': { readonly firstMs: number; readonly lastMs: number };
   readonly rss: { readonly bytes: number };
+  readonly memory: MemoryBreakdown;
+  readonly 'heap-snapshot': { readonly file: string };
   readonly 'cpu-usage': { readonly user: number; readonly system: number };
   readonly 'rss-sampling': RssSamples;
   readonly 'kernel-time': { readonly totalMs: number; readonly kernels: number };
   readonly 'serial-kernel': { readonly wallMs: number; readonly checksum: number };
   readonly stop: { readonly stopped: true };
+}
+
+export interface MemoryBreakdown {
+  readonly usage: NodeJS.MemoryUsage;
+  /** V8 heap spaces of the main thread: used bytes per space. */
+  readonly heapSpaces: Readonly<Record<string, number>>;
+  /** Modules in require.cache, counted by package (or 'own code'), and their source bytes on disk. */
+  readonly modules: ReadonlyArray<{ readonly area: string; readonly count: number; readonly bytes: number }>;
+  /** Threads of the process (worker threads included), from /proc. */
+  readonly threads: number | undefined;
 }
 
 export interface ServerInfo {

@@ -7,7 +7,7 @@ import { say } from './log';
 import type { BenchOptions } from './options';
 import type { ServerInfo } from './ipc';
 import type { ResultsCollector, SystemId } from './results';
-import { cpuThroughput } from './scenarios/cpu-throughput';
+import { poolThroughput, serialKernel, type PoolSample } from './scenarios/cpu-throughput';
 import { ioThroughput } from './scenarios/io-throughput';
 import { isolation } from './scenarios/isolation';
 import { echoesUnderCpuHog } from './scenarios/machine-saturation';
@@ -128,22 +128,43 @@ export async function runNodeRepetition(context: RepetitionContext): Promise<{ w
     }
     line(`RPC throughput (${options.rpcThroughputCalls} calls, ${options.rpcInFlight} in flight)`, rpc);
 
-    // 3. CPU throughput: Warren's pool vs the kernel serially in the (idle) baseline child
-    const cpu = await cpuThroughput(serverTarget('warren', warrenClient, warren), raw, {
-      tasks: options.cpuTasks,
-      kernelN: options.kernelN,
-      threads: warren.info.threads,
-      publishWindow: options.publishWindow,
-    });
-    collector.add('cpu.tasksPerSec', 'warren', cpu.tasksPerSec);
-    collector.add('cpu.tasksPerSec', 'serial', cpu.serialTasksPerSec);
-    collector.add('cpu.kernelMs', 'serial', cpu.kernelMsPerTask);
-    collector.add('cpu.poolKernelMs', 'warren', cpu.poolKernelMsPerTask);
-    collector.add('cpu.overheadMs', 'warren', cpu.overheadMsPerTask);
-    collector.detail('warren', repetition, 'cpu-throughput', cpu);
+    // 3. CPU throughput: Warren's pool vs a bare piscina pool (same threads, same broker work), and the kernel serially
+    const piscinaNs = `${runId}-r${repetition}-piscina`;
+    const piscina = await startServer(
+      context,
+      'piscina',
+      'bench/baseline/raw-server.ts',
+      { BENCH_BROKER_URL: url, BENCH_NAMESPACE: piscinaNs, BENCH_IO_PREFETCH: String(warren.info.prefetch.io), BENCH_CPU_PREFETCH: String(warren.info.prefetch.cpu), BENCH_CPU_THREADS: String(warren.info.threads) },
+      closers,
+      declared,
+    );
+    const piscinaClient = await RawBenchClient.connect(url, piscinaNs);
+    closers.push(() => piscinaClient.close());
+    const cpuOptions = { tasks: options.cpuTasks, kernelN: options.kernelN, threads: warren.info.threads, publishWindow: options.publishWindow };
+    const pools = [serverTarget('warren', warrenClient as CpuClient, warren), serverTarget('piscina', piscinaClient as CpuClient, piscina)];
+    const cpu: Record<string, PoolSample> = {};
+    for (const pool of repetition % 2 === 1 ? pools : [...pools].reverse()) cpu[pool.system] = await poolThroughput(pool, cpuOptions);
+    await piscina.stop();
+    const serial = await serialKernel(raw, options.kernelN, options.cpuTasks);
+    collector.add('cpu.serialTasksPerSec', 'serial', serial.serialTasksPerSec);
+    collector.add('cpu.kernelMs', 'serial', serial.kernelMsPerTask);
+    for (const system of ['warren', 'piscina'] as const) {
+      const sample = cpu[system];
+      if (!sample) continue;
+      collector.add('cpu.tasksPerSec', system, sample.tasksPerSec);
+      collector.add('cpu.speedup', system, serial.serialWallMs / sample.wallMs);
+      collector.add('cpu.poolKernelMs', system, sample.poolKernelMsPerTask);
+      collector.add('cpu.overheadMs', system, sample.overheadMsPerTask);
+      collector.detail(system, repetition, 'cpu-throughput', { ...sample, serial });
+    }
     say(
-      `${tag}: CPU fib(${cpu.kernelN}) x ${cpu.tasks}: warren ${cpu.tasksPerSec.toFixed(1)} tasks/s on ${cpu.threads} threads, serial ${cpu.serialTasksPerSec.toFixed(1)} tasks/s ` +
-        `(kernel ${cpu.kernelMsPerTask.toFixed(2)} ms; in the pool ${cpu.poolKernelMsPerTask.toFixed(2)} ms): speedup ${cpu.speedup.toFixed(2)}x, overhead ${cpu.overheadMsPerTask.toFixed(3)} ms/task`,
+      `${tag}: CPU fib(${options.kernelN}) x ${options.cpuTasks} on ${warren.info.threads} threads: ` +
+        (['warren', 'piscina'] as const)
+          .map((system) => cpu[system])
+          .filter((sample): sample is PoolSample => sample !== undefined)
+          .map((sample) => `${sample.system} ${sample.tasksPerSec.toFixed(1)} tasks/s (kernel in the pool ${sample.poolKernelMsPerTask.toFixed(2)} ms, overhead ${sample.overheadMsPerTask.toFixed(3)} ms/task)`)
+          .join(', ') +
+        `; serial ${serial.serialTasksPerSec.toFixed(1)} tasks/s (kernel ${serial.kernelMsPerTask.toFixed(2)} ms)`,
     );
 
     // 4. isolation: I/O RPC latency with the CPU queue idle, then saturated
@@ -178,6 +199,8 @@ export async function runNodeRepetition(context: RepetitionContext): Promise<{ w
       if (idleHog) {
         collector.add('iso.idleHogP99Ms', side.system, idleHog.p99Ms);
         collector.add('iso.idleHogP99Ratio', side.system, idleHog.p99Ms / sample.idle.p99Ms);
+        // The target's ratio: saturated against the floor measured in this repetition, not across runs.
+        collector.add('iso.satOverFloor', side.system, sample.saturated.p99Ms / idleHog.p99Ms);
         collector.detail(side.system, repetition, 'machine-floor-sched-idle', idleHog);
         iso.push([side, `with an unrelated ${warren.info.threads}-thread SCHED_IDLE CPU hog p99 ${idleHog.p99Ms.toFixed(3)} ms (x${(idleHog.p99Ms / sample.idle.p99Ms).toFixed(2)})`]);
       }

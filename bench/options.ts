@@ -24,6 +24,10 @@ export interface BenchOptions {
   /** Experiments: override Warren's CPU pool threads / the bench-cpu queue's prefetch (default: Warren's own defaults). */
   readonly cpuThreads: number | undefined;
   readonly cpuPrefetch: number | undefined;
+  /** `--scale`: the curves of bench/scale/ instead of the targets run. */
+  readonly scale: boolean;
+  /** `--backlog 10000,100000`: the scale run's backlog sizes (default by mode, scale/scale-options.ts). */
+  readonly backlogSizes: readonly number[] | undefined;
   /** Write V8 CPU profiles of the server children to bench/results/profiles. */
   readonly profile: boolean;
   readonly help: boolean;
@@ -37,6 +41,10 @@ export const USAGE = `npm run bench [-- options]
   --no-celery      skip the Celery columns even when python3-celery is installed
   --cpu-threads N  experiment: Warren's CPU pool threads (default: Warren's default, the cores)
   --cpu-prefetch N experiment: the bench-cpu queue's concurrency/prefetch (default: the threads)
+  --scale          instead: how cost grows (backlog, queues, argument size, caller processes,
+                   runtimes), each a curve against raw amqplib; writes bench/results/scale.*
+                   (with --quick: small sizes, a couple of minutes)
+  --backlog LIST   with --scale: the backlog sizes, comma-separated (default 10000,100000,500000)
   --profile        node --cpu-prof on the server children; profiles, a top-self-time summary
                    and a flame graph of each (*.flame.svg) go to bench/results/profiles/
   --help
@@ -54,8 +62,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag} needs a positive integer`);
     return value;
   };
-  const valued = ['--reps', '--kernel-n', '--cpu-threads', '--cpu-prefetch'];
-  const known = new Set([...valued, '--quick', '--no-celery', '--profile', '--help', '-h']);
+  const valued = ['--reps', '--kernel-n', '--cpu-threads', '--cpu-prefetch', '--backlog'];
+  const known = new Set([...valued, '--quick', '--no-celery', '--scale', '--profile', '--help', '-h']);
   argv.forEach((arg, index) => {
     if (!known.has(arg) && !valued.includes(argv[index - 1] ?? '')) throw new Error(`unknown option ${arg}\n\n${USAGE}`);
   });
@@ -84,7 +92,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     celery: !argv.includes('--no-celery'),
     cpuThreads: optionalNumberAfter('--cpu-threads'),
     cpuPrefetch: optionalNumberAfter('--cpu-prefetch'),
+    scale: argv.includes('--scale'),
+    backlogSizes: argv.includes('--backlog') ? positiveList(argv[argv.indexOf('--backlog') + 1], '--backlog') : undefined,
     profile: argv.includes('--profile'),
     help: argv.includes('--help') || argv.includes('-h'),
   };
+}
+
+function positiveList(text: string | undefined, flag: string): number[] {
+  const values = (text ?? '').split(',').map((part) => Number(part.trim().replace(/_/g, '')));
+  if (values.length === 0 || values.some((value) => !Number.isInteger(value) || value <= 0)) throw new Error(`${flag} needs comma-separated positive integers, e.g. 10000,100000`);
+  return values;
 }

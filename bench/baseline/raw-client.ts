@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Options } from 'amqplib';
-import type { CpuClient } from '../clients/bench-client';
+import type { SizeClient } from '../clients/bench-client';
+import type { QueueKind } from '../ipc';
 import { ConfirmRpcChannel, DIRECT_REPLY_TO } from '../clients/confirm-rpc-channel';
 import { RAW_TASKS, rawNames, rawRequestHeaders, type RawReply } from './raw-protocol';
 
 /** The baseline caller on raw amqplib: same properties and broker work as a Warren call. */
-export class RawBenchClient implements CpuClient {
+export class RawBenchClient implements SizeClient {
   private constructor(
     private readonly rpc: ConfirmRpcChannel,
     private readonly exchange: string,
@@ -19,12 +20,20 @@ export class RawBenchClient implements CpuClient {
     return this.publish(RAW_TASKS.noop, [], randomUUID(), undefined);
   }
 
-  async echo(value: number): Promise<number> {
+  echo(value: number): Promise<number> {
+    return this.call(RAW_TASKS.echo, value) as Promise<number>;
+  }
+
+  size(pool: QueueKind, value: string): Promise<number> {
+    return this.call(pool === 'io' ? RAW_TASKS.ioSize : RAW_TASKS.cpuSize, value) as Promise<number>;
+  }
+
+  private async call(task: string, value: unknown): Promise<unknown> {
     const id = randomUUID();
-    const message = await this.rpc.call(this.exchange, RAW_TASKS.echo, Buffer.from(JSON.stringify({ args: [value] })), this.options(RAW_TASKS.echo, id, DIRECT_REPLY_TO), id);
+    const message = await this.rpc.call(this.exchange, task, Buffer.from(JSON.stringify({ args: [value] })), this.options(task, id, DIRECT_REPLY_TO), id);
     const outcome = JSON.parse(message.content.toString('utf8')) as RawReply;
-    if (!outcome.ok) throw new Error(`raw echo failed: ${outcome.error}`);
-    return outcome.result as number;
+    if (!outcome.ok) throw new Error(`raw ${task} failed: ${outcome.error}`);
+    return outcome.result;
   }
 
   enqueueKernel(n: number): Promise<void> {

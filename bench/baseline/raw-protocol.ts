@@ -23,15 +23,22 @@ export const RAW_TASKS = {
   noop: 'BenchIo.noop',
   echo: 'BenchIo.echo',
   kernel: 'BenchCpu.kernel',
+  ioSize: 'BenchIo.size',
+  cpuSize: 'BenchCpu.size',
 } as const;
 
 export const RAW_QUEUE_TASKS: Readonly<Record<QueueKind, readonly string[]>> = {
-  io: [RAW_TASKS.noop, RAW_TASKS.echo],
-  cpu: [RAW_TASKS.kernel],
+  io: [RAW_TASKS.noop, RAW_TASKS.echo, RAW_TASKS.ioSize],
+  cpu: [RAW_TASKS.kernel, RAW_TASKS.cpuSize],
 };
 
 export function rawNames(namespace: string): { exchange: string; queues: Record<QueueKind, string> } {
   return { exchange: `${namespace}.tasks`, queues: { io: `${namespace}.bench-io`, cpu: `${namespace}.bench-cpu` } };
+}
+
+/** bench --scale's queues curve: the i-th extra queue and its one task, named as Warren names them (jobs/scale-jobs.ts). */
+export function rawScaleQueue(namespace: string, index: number): { queue: string; task: string } {
+  return { queue: `${namespace}.scale-${index}`, task: `Scale${index}.noop` };
 }
 
 export interface RawRequest {

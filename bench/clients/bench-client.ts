@@ -15,6 +15,11 @@ export interface CpuClient extends IoClient {
   enqueueKernel(n: number): Promise<void>;
 }
 
+/** bench --scale's argument-size curve: one call with a string argument to the I/O or the CPU pool; resolves with its length. */
+export interface SizeClient extends CpuClient {
+  size(pool: QueueKind, value: string): Promise<number>;
+}
+
 /** A system under test: its client, and how to learn that tasks completed. */
 export interface Target<C extends IoClient = IoClient> {
   readonly system: string;

@@ -3,7 +3,8 @@ import pino from 'pino';
 import type { TaskProxy, WarrenClient } from '../../src';
 import { compiledWarren } from '../compiled-warren';
 import type { BenchCpu, BenchIo } from '../jobs/bench-jobs';
-import type { CpuClient } from './bench-client';
+import type { QueueKind } from '../ipc';
+import type { SizeClient } from './bench-client';
 
 const CONFIG_FILE = path.join(__dirname, '..', 'bench.config.ts');
 
@@ -12,7 +13,7 @@ const CONFIG_FILE = path.join(__dirname, '..', 'bench.config.ts');
  * like the server. The job classes are imported for their types only and named (a documented
  * form), so the bench process need not load them before it has built dist/.
  */
-export class WarrenBenchClient implements CpuClient {
+export class WarrenBenchClient implements SizeClient {
   private constructor(
     private readonly client: WarrenClient,
     private readonly io: TaskProxy<BenchIo>,
@@ -37,6 +38,10 @@ export class WarrenBenchClient implements CpuClient {
 
   async enqueueKernel(n: number): Promise<void> {
     await this.cpu.kernel.enqueue(n);
+  }
+
+  size(pool: QueueKind, value: string): Promise<number> {
+    return pool === 'io' ? this.io.size(value) : this.cpu.size(value);
   }
 
   close(): Promise<void> {

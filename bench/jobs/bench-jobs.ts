@@ -13,6 +13,11 @@ export class BenchIo {
   async echo(value: number): Promise<number> {
     return value;
   }
+
+  /** bench --scale's argument-size curve: the argument travels in, its length back. */
+  async size(value: string): Promise<number> {
+    return value.length;
+  }
 }
 
 /** CPU pool task: the kernel, in a worker thread, timed there (kernel-clock.ts). */
@@ -20,5 +25,10 @@ export class BenchIo {
 export class BenchCpu {
   kernel(n: number): number {
     return timedFib(n);
+  }
+
+  /** bench --scale's argument-size curve: the argument is cloned into a worker thread, its length comes back. */
+  size(value: string): number {
+    return value.length;
   }
 }

@@ -1,6 +1,7 @@
 import type { BenchOptions } from '../options';
-import { FIGURES, checkTargets, ratioOf, type FigureDef, type FigureKey, type Medians, type ResultsCollector, type Samples, type TargetCheck } from '../results';
+import { FIGURES, ratioOf, type FigureDef, type FigureKey, type Medians, type ResultsCollector, type Samples } from '../results';
 import type { MachineNote } from './machine';
+import { checkTargets, type TargetCheck } from './targets';
 
 /** Everything one run produced: what latest.json holds and the table and chart are drawn from. */
 export interface BenchReport {

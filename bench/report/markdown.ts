@@ -30,7 +30,7 @@ export function medianTable(report: BenchReport): string {
 export function targetsList(report: BenchReport): string {
   return report.targets
     .map((target) => {
-      const verdict = target.met === undefined ? 'not measured' : target.met ? 'met' : 'MISSED';
+      const verdict = target.met === undefined ? (target.note ?? 'not measured') : target.met ? 'met' : 'MISSED';
       return `- ${target.name}: ${formatNumber(target.value, 2)} (target ${target.goal}): **${verdict}**`;
     })
     .join('\n');

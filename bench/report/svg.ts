@@ -5,6 +5,7 @@ import { formatNumber } from './format';
 const COLORS: Readonly<Record<SystemId, string>> = {
   warren: '#2f6fde',
   raw: '#8a8f98',
+  piscina: '#6d7580',
   serial: '#b0b4ba',
   empty: '#d9d9d9',
   'celery-prefork': '#3c9a5f',
@@ -78,17 +79,28 @@ function buildPanels(report: BenchReport): Panel[] {
   return [
     { title: '1. I/O no-op throughput (higher is better)', note: ratio('io.tasksPerSec'), unit: 'tasks/s', digits: 0, bars: bars('io.tasksPerSec', all) },
     { title: '2. RPC throughput, 100 in flight (higher is better)', note: ratio('rpc.callsPerSec'), unit: 'calls/s', digits: 0, bars: bars('rpc.callsPerSec', all) },
-    { title: '3. CPU throughput, fib kernel (higher is better)', note: ratio('cpu.tasksPerSec', 'speedup'), unit: 'tasks/s', digits: 1, bars: bars('cpu.tasksPerSec', ['warren', 'serial']) },
+    {
+      title: '3. CPU throughput, fib kernel (higher is better)',
+      note: ratio('cpu.tasksPerSec', 'Warren / bare piscina'),
+      unit: 'tasks/s',
+      digits: 1,
+      bars: pairs([
+        ['Warren', 'cpu.tasksPerSec', 'warren'],
+        ['raw amqplib + bare piscina', 'cpu.tasksPerSec', 'piscina'],
+        ['serial, 1 thread', 'cpu.serialTasksPerSec', 'serial'],
+      ]),
+    },
     { title: '2. RPC latency p50, 1 in flight (lower is better)', note: ratio('rpc.p50Ms'), unit: 'ms', digits: 3, bars: bars('rpc.p50Ms', all) },
     { title: '2. RPC latency p99, 1 in flight (lower is better)', note: ratio('rpc.p99Ms'), unit: 'ms', digits: 3, bars: bars('rpc.p99Ms', all) },
     {
       title: '4. I/O RPC p99 with the CPU queue idle / saturated (lower is better)',
-      note: report.medians['iso.p99Ratio']?.warren === undefined ? undefined : `Warren saturated / idle ${formatNumber(report.medians['iso.p99Ratio']?.warren, 2)}×`,
+      note: report.medians['iso.satOverFloor']?.warren === undefined ? undefined : `Warren saturated / floor ${formatNumber(report.medians['iso.satOverFloor']?.warren, 2)}×`,
       unit: 'ms',
       digits: 3,
       bars: pairs([
         ['Warren, CPU idle', 'iso.idleP99Ms', 'warren', '#7fa6ee'],
         ['Warren, CPU saturated', 'iso.satP99Ms', 'warren'],
+        ['Warren idle, SCHED_IDLE hog (floor)', 'iso.idleHogP99Ms', 'warren', '#a9c1f0'],
         ['raw amqplib, CPU idle', 'iso.idleP99Ms', 'raw', '#c2c5ca'],
         ['raw amqplib, kernel inline, saturated', 'iso.satP99Ms', 'raw'],
         ['raw amqplib, unrelated CPU hog', 'iso.hogP99Ms', 'raw', '#5f646b'],

@@ -1,4 +1,8 @@
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import { KernelClock } from '../jobs/kernel-clock';
+import { memoryBreakdown } from './memory-breakdown';
 import { RSS_SAMPLE_MS, type Counts, type FromChild, type Op, type QueueKind, type Request, type Responses, type ServerInfo, type ToChild } from '../ipc';
 
 export interface ChildHooks {
@@ -21,6 +25,8 @@ interface Arm {
  */
 export class ChildControl {
   private readonly counts = { io: 0, cpu: 0, failed: 0 };
+  /** When the first and the latest task of each queue completed, in this process's clock (bench --scale's backlog drain). */
+  private readonly times = { io: { first: Number.NaN, last: Number.NaN }, cpu: { first: Number.NaN, last: Number.NaN } };
   private arms: Arm[] = [];
   private nextArmId = 1;
   private sampling: { timer: NodeJS.Timeout; samples: number[] } | undefined;
@@ -46,6 +52,9 @@ export class ChildControl {
   /** One task of `queue` finished (acknowledged). */
   completed(queue: QueueKind, ok: boolean): void {
     const total = ++this.counts[queue];
+    const times = this.times[queue];
+    times.last = performance.now();
+    if (total === 1) times.first = times.last;
     if (!ok) this.counts.failed++;
     if (this.arms.length === 0) return;
     const due = this.arms.filter((arm) => arm.queue === queue && arm.target <= total);
@@ -89,8 +98,14 @@ export class ChildControl {
         return this.arm(request.queue, request.target);
       case 'counts':
         return this.snapshot();
+      case 'completion-times':
+        return { firstMs: this.times[request.queue].first, lastMs: this.times[request.queue].last };
       case 'rss':
         return { bytes: process.memoryUsage.rss() };
+      case 'memory':
+        return memoryBreakdown(request.gc === true);
+      case 'heap-snapshot':
+        return { file: writeHeapSnapshot(path.join(request.dir, `${process.pid}-${Date.now()}.heapsnapshot`)) };
       case 'cpu-usage':
         return process.cpuUsage();
       case 'rss-sampling':

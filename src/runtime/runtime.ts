@@ -15,7 +15,7 @@ import type { TaskRegistry } from '../registry/task-registry';
 import { TopologyNames, buildTopology } from '../topology/topology';
 import { blockedReason } from '../transport/broker-alarm';
 import { reportsConsumerState, type ConsumerStateChange } from '../transport/consumer-state';
-import { openTransport } from '../transport/open-transport';
+import { openPublishingTransport, openTransport } from '../transport/open-transport';
 import type { Transport } from '../transport/transport';
 import { QueueAdmin } from '../admin/queue-admin';
 import { ControlResponder } from './control-responder';
@@ -123,6 +123,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     readonly plans: readonly QueuePlan[],
     readonly logger: Logger,
     private readonly transport: Transport,
+    /** Where the runtime's own publishes go (retries, dead letters, events): see openPublishingTransport. */
+    private readonly publishing: Transport,
     pools: { io: WatchedIoPool; cpu: CpuPool | undefined },
     private readonly names: TopologyNames,
     schedules: readonly ScheduleDefinition[],
@@ -131,7 +133,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     super();
     this.ioPool = pools.io;
     this.admin = new QueueAdmin(transport, names);
-    this.events = new EventPublisher(transport, names, this.id, logger);
+    this.events = new EventPublisher(publishing, names, this.id, logger);
     this.control = new ControlResponder(transport, names, this.id, {
       snapshot: () => this.snapshot(),
       status: (taskId) => this.tracker.get(taskId),
@@ -141,7 +143,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.pools = pools.cpu ? [pools.io, pools.cpu] : [pools.io];
     this.consumedQueues = [...plans.map((plan) => plan.brokerQueue), names.controlQueue(this.id)];
     const staleBindings = new StaleBindings(transport, names, logger);
-    const republisher = new Republisher(transport, names, this.id);
+    const republisher = new Republisher(publishing, names, this.id);
     const stages = deliveryStages(republisher, { maxRedeliveries: config.maxRedeliveries, requeueDelayMs: config.requeueDelayMs });
     const results = store && config.results ? new ResultRecorder(store, { runtimeId: this.id, maxResultBytes: config.results.maxResultBytes, trackStarted: config.results.trackStarted, logger }) : undefined;
     this.consumers = plans.map(
@@ -188,14 +190,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     // I/O job classes live in this thread: resolve them now, so a missing provider stops the start.
     for (const task of registry.tasks()) if (task.pool === 'io') instances.get(task.jobClass);
 
-    const opened: { transport?: Transport; pools: Pool[]; store?: ResultStore } = { pools: [] };
+    const opened: { transport?: Transport; publishing?: Transport; pools: Pool[]; store?: ResultStore } = { pools: [] };
     try {
       const store = config.results && openResultStore(config.results, config.broker.namespace, logger);
       // First: with a store down, tasks would run with nowhere to put their results.
       await store?.open();
       opened.store = store;
-      const transport = await openTransport(config.broker.url, { connectionName: `warren runtime ${os.hostname()}:${process.pid}`, heartbeatSeconds: config.broker.heartbeatSeconds, publishTimeoutMs: config.broker.publishTimeoutMs, username: config.broker.username, password: config.broker.password, logger });
+      const connection = { connectionName: `warren runtime ${os.hostname()}:${process.pid}`, heartbeatSeconds: config.broker.heartbeatSeconds, publishTimeoutMs: config.broker.publishTimeoutMs, username: config.broker.username, password: config.broker.password, logger };
+      const transport = await openTransport(config.broker.url, connection);
       opened.transport = transport;
+      const publishing = await openPublishingTransport(transport, config.broker.url, connection);
+      opened.publishing = publishing;
       await transport.declare(buildTopology(registry.queues(), names));
 
       // Progress reported by a task goes to the runtime, made once the pools are open.
@@ -211,16 +216,19 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       const io = openPool('io') as WatchedIoPool;
       const cpu = openPool('cpu');
 
-      const runtime = new Runtime(config, registry, plans, logger, transport, { io, cpu }, names, schedules, store);
+      const runtime = new Runtime(config, registry, plans, logger, transport, publishing, { io, cpu }, names, schedules, store);
       relay.to = (taskId, value) => runtime.progress(taskId, value);
       transport.onStateChange((change) => runtime.onConnectionChange(change.state, change.error));
+      // Its losses and returns are the publishes' own business (they wait for it, within
+      // publishTimeoutMs); losing it for good stops the runtime as losing the other would.
+      if (publishing !== transport) publishing.onStateChange((change) => change.state === 'failed' && runtime.onConnectionChange(change.state, change.error));
       if (reportsConsumerState(transport)) transport.onConsumerChange((change) => runtime.onConsumerChange(change));
       await runtime.startConsuming();
       logger.info({ runtime: runtime.id, broker: transport.description, tasks: registry.size, queues: plans.length }, 'runtime started');
       warnOfSecondTracingApi(logger);
       return runtime;
     } catch (error) {
-      await Promise.allSettled([...opened.pools.map((pool) => pool.close()), opened.transport?.close(), opened.store?.close()]);
+      await Promise.allSettled([...opened.pools.map((pool) => pool.close()), opened.transport?.close(), opened.publishing !== opened.transport ? opened.publishing?.close() : undefined, opened.store?.close()]);
       throw error;
     }
   }
@@ -334,7 +342,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** A client on this runtime's own connection, for questions to every runtime (the dashboard's). Never closed: the runtime closes the transport. */
   private controlClient(): WarrenClient {
-    this.askingClient ??= new WarrenClient({ transport: this.transport, names: this.names, rpcTimeoutMs: this.config.rpcTimeoutMs, maxPayloadBytes: this.config.maxPayloadBytes, logger: this.logger, resultStore: this.store });
+    this.askingClient ??= new WarrenClient({ transport: this.publishing, names: this.names, rpcTimeoutMs: this.config.rpcTimeoutMs, maxPayloadBytes: this.config.maxPayloadBytes, logger: this.logger, resultStore: this.store });
     return this.askingClient;
   }
 
@@ -396,7 +404,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const { logger } = this;
     await stopParts(this.parts(graceMs), logger);
     await Promise.allSettled(this.pools.map((pool) => pool.close()));
-    await this.transport.close();
+    await Promise.all([this.transport.close(), this.publishing !== this.transport ? this.publishing.close() : undefined]);
     this.state = 'stopped';
     logger.info({ runtime: this.id }, 'runtime stopped');
   }
@@ -413,7 +421,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** Why the broker blocks this runtime's publishes now (a resource alarm: "low on memory"), or undefined. */
   get brokerBlocked(): string | undefined {
-    return blockedReason(this.transport);
+    return blockedReason(this.transport) ?? blockedReason(this.publishing);
   }
 
   /** Broker queues not consumed while the result store is unreachable (their outcomes would have nowhere to go). */

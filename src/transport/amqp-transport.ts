@@ -82,7 +82,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   private constructor(private readonly options: AmqpTransportOptions) {
     this.description = redactUrl(options.url);
     this.block = new PublishBlock(options.publishTimeoutMs ?? 10_000, (blocked, reason) => {
-      const fields = { broker: this.description, reason };
+      const fields = { broker: this.description, connection: options.connectionName, reason };
       if (blocked) options.logger?.warn(fields, `RabbitMQ is blocking publishes on this connection: ${reason}; publishes fail after publishTimeoutMs until it stops`);
       else options.logger?.info(fields, 'RabbitMQ stopped blocking publishes on this connection');
     });

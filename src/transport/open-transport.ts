@@ -25,3 +25,15 @@ export async function openTransport(url: string | undefined, options: OpenTransp
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
+
+/**
+ * The connection a runtime's own publishes go on (retries, delays, dead letters, lifecycle
+ * events): not the one its consumers ack on. Under a resource alarm RabbitMQ blocks a connection
+ * once it publishes and then reads nothing more from it, acks included, so one retry or event
+ * published then would stall every consumer of the runtime. The embedded broker has no alarms:
+ * there it is the same transport.
+ */
+export async function openPublishingTransport(consuming: Transport, url: string | undefined, options: OpenTransportOptions, env: NodeJS.ProcessEnv = process.env): Promise<Transport> {
+  if (consuming instanceof MemoryTransport) return consuming;
+  return openTransport(url, { ...options, connectionName: `${options.connectionName} (publishing)` }, env);
+}

@@ -155,4 +155,48 @@ describe('a RabbitMQ resource alarm', { skip: node.skip }, () => {
       await http?.close();
     }
   });
+
+  test('given a memory alarm, when a task fails and its dead letter waits on the blocked publishing connection, then the consumers still ack: the other task in flight is settled, and the dead letter follows once the alarm clears', { timeout: 120_000 }, async () => {
+    const namespace = randomNamespace();
+    const base = fixtureConfig(rabbit.url, namespace);
+    // Long enough for the dead letter to wait out the alarm rather than fail and be retried.
+    const config = { ...base, broker: { ...base.broker, publishTimeoutMs: 60_000 } };
+    const runtimeLog = captureLogger('info');
+    const key = (name: string) => `${namespace}-${name}`;
+    const queue = `${namespace}.fx-io`;
+    let runtime: Runtime | undefined;
+    let client: WarrenClient | undefined;
+    let alarm = false;
+    try {
+      runtime = await Runtime.start({ config, logger: runtimeLog.logger });
+      client = await connect({ url: rabbit.url, config, logger: captureLogger('info').logger });
+      const io = client.proxy(IoJobs);
+      const failing = await io.failWhenReleased.with({ maxAttempts: 1 }).enqueue(key('fails'));
+      await io.holdUntilReleased.enqueue(key('succeeds'));
+      await eventually('both tasks started', async () => runLog.starts.has(key('fails')) && runLog.starts.has(key('succeeds')));
+
+      alarm = true;
+      await rabbit.ctl(['set_vm_memory_high_watermark', '0.0000001']);
+      await eventually('the memory alarm is raised', () => alarmsOn(rabbit));
+
+      // When the failing task's dead letter is published under the alarm
+      runLog.release(key('fails'));
+      await runtimeLog.waitFor(/"connection":"warren runtime [^"]*\(publishing\)".*RabbitMQ is blocking publishes on this connection: low on memory/);
+      // Then the other task's ack still reaches the broker: only the failed one is unsettled
+      runLog.release(key('succeeds'));
+      await eventually('the finished task is acked', async () => (await unacked(rabbit, queue)) === 1);
+      assert.equal(runtimeLog.lines.filter((line) => /"connection":"warren runtime [^"(]*".*RabbitMQ is blocking publishes/.test(line)).length, 0, 'the connection the consumers ack on was not blocked');
+
+      await rabbit.ctl(['set_vm_memory_high_watermark', '0.4']);
+      alarm = false;
+      await eventually('the failed task is dead-lettered and settled', async () => (await unacked(rabbit, queue)) === 0);
+      const entry = await runtime.admin.deadLetter('fx-io', failing);
+      assert.equal(entry?.reason, `${key('fails')} failed as asked`);
+      assert.deepEqual([runLog.starts.get(key('fails')), runLog.starts.get(key('succeeds'))], [1, 1]);
+    } finally {
+      if (alarm) await rabbit.ctl(['set_vm_memory_high_watermark', '0.4']);
+      await client?.close();
+      await runtime?.stop();
+    }
+  });
 });

@@ -6,15 +6,20 @@ import { consumersBack } from './under-load';
 /** Held once every publisher lane waits; with the wait for that, shorter than the client's publishTimeoutMs (10 s). */
 const ALARM_MS = 4_000;
 const WINDOW = 32;
-/** The runtime's warn line if the broker blocked it (src/transport/amqp-transport.ts). */
-const BLOCKED_LINE = /RabbitMQ is blocking publishes on this connection/;
+/**
+ * The runtime's warn line if the broker blocked the connection its consumers ack on
+ * (src/transport/amqp-transport.ts). Its publishing connection, named `... (publishing)`, may be
+ * blocked: its lifecycle events ask the broker every 2 s whether anyone listens.
+ */
+const BLOCKED_LINE = /"connection":"warren runtime [^"(]*".*RabbitMQ is blocking publishes on this connection/;
 
 /**
  * A memory alarm (`set_vm_memory_high_watermark 0.0000001`, then 0.4) while a publisher and a
  * runtime are busy. The publisher is blocked: every lane waits, and once the alarm clears (within
- * publishTimeoutMs) every publish is confirmed. The runtime publishes nothing for these tasks
- * (enqueued: no reply), so RabbitMQ never blocks it: it consumes and acks throughout, and says
- * nothing. Every task completes once; none lost.
+ * publishTimeoutMs) every publish is confirmed. The runtime replies to nothing for these tasks
+ * (enqueued), and what it publishes itself (events, retries) goes on its publishing connection, so
+ * RabbitMQ never blocks the connection it acks on: it consumes and acks throughout. Every task
+ * completes once; none lost.
  */
 export const resourceAlarmScenario: Scenario = {
   id: 'resource-alarm',

@@ -22,7 +22,7 @@ export class WarrenBenchClient implements SizeClient {
 
   static async connect(url: string, namespace: string): Promise<WarrenBenchClient> {
     const { connect, loadConfig } = compiledWarren();
-    const loaded = loadConfig(CONFIG_FILE, { env: {} });
+    const loaded = loadConfig(CONFIG_FILE, { env: { WARREN_BROKER_URL: url, WARREN_NAMESPACE: namespace } });
     const config = { ...loaded, broker: { ...loaded.broker, url, namespace } };
     const client = await connect({ url, config, logger: pino({ level: 'silent' }) });
     return new WarrenBenchClient(client, client.proxy<BenchIo>('BenchIo'), client.proxy<BenchCpu>('BenchCpu'));

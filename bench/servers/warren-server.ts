@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const { buildTopology, TopologyNames } = compiledTopology();
   const url = requiredEnv('BENCH_BROKER_URL');
   const namespace = requiredEnv('BENCH_NAMESPACE');
-  const loaded = loadConfig(CONFIG_FILE, { env: {} });
+  const loaded = loadConfig(CONFIG_FILE, { env: { WARREN_BROKER_URL: url, WARREN_NAMESPACE: namespace } });
   // Experiments only (bench --cpu-threads / --cpu-prefetch): the defaults are what is measured.
   const threads = positiveEnv('BENCH_CPU_THREADS') ?? loaded.pools.cpu.threads;
   const cpuPrefetch = positiveEnv('BENCH_CPU_PREFETCH');

@@ -116,11 +116,8 @@ export function resolveConfig(
   if (resultsUrlGiven !== undefined && !resultsUrl.safeParse(resultsUrlGiven).success) {
     throw new ConfigError(`Invalid result store URL from WARREN_RESULTS_URL: must start with postgres://, postgresql:// or memory://`);
   }
-  // The embedded broker comes with the embedded store: everything in this process, and only there.
-  const embedded = url === undefined || url.startsWith('memory://');
-  if (resultsUrlGiven?.startsWith('memory://') && !embedded) {
-    throw new ConfigError(`Invalid result store: ${resultsUrlGiven} keeps results inside one process, so it serves only the embedded broker; with RabbitMQ, give results.url (or WARREN_RESULTS_URL) a postgres:// URL`);
-  }
+  const embedded = isEmbeddedBroker(url);
+  checkResultStoreServes(url, resultsUrlGiven);
   const storeUrl = resultsUrlGiven ?? (embedded ? 'memory://' : undefined);
   const logLevel = nonEmpty(env.WARREN_LOG_LEVEL) ?? config.logLevel ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -190,4 +187,16 @@ function namespace(value: string | undefined): string | undefined {
 /** An environment variable's value, or undefined when it is unset or blank. */
 export function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** The embedded broker of this process: no URL, or a memory:// one. */
+export function isEmbeddedBroker(url: string | undefined): boolean {
+  return url === undefined || url.startsWith('memory://');
+}
+
+/** The embedded broker comes with the embedded store: everything in this process, and only there. */
+export function checkResultStoreServes(brokerUrl: string | undefined, resultsUrl: string | undefined): void {
+  if (resultsUrl?.startsWith('memory://') && !isEmbeddedBroker(brokerUrl)) {
+    throw new ConfigError(`Invalid result store: ${resultsUrl} keeps results inside one process, so it serves only the embedded broker; with RabbitMQ, give results.url (or WARREN_RESULTS_URL) a postgres:// URL`);
+  }
 }

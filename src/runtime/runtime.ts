@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { container as rootContainer } from 'tsyringe';
 import { loadConfig } from '../config/load-config';
+import { checkResultStoreServes } from '../config/resolve-config';
 import type { ResolvedConfig } from '../config/resolved-config';
 import { describe } from '../errors';
 import { createLogger, type Logger } from '../logging/logger';
@@ -176,6 +177,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Scans, declares and consumes. Fails (with nothing left open) if any step fails. */
   static async start(options: StartRuntimeOptions = {}): Promise<Runtime> {
     const config = typeof options.config === 'object' ? options.config : loadConfig(options.config);
+    // A resolved config changed afterwards (a broker URL set on it) can pair RabbitMQ with the embedded store.
+    checkResultStoreServes(config.broker.url, config.results?.url);
     const logger = options.logger ?? createLogger(config.logLevel);
     const registry = await scanRegistry(config);
     const names = new TopologyNames(config.broker.namespace);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, resolveConfig } from '../../src';
+import { ConfigError, resolveConfig, Runtime } from '../../src';
 
 const where = { source: 'test', rootDir: '/srv/app' };
 
@@ -42,4 +42,11 @@ test('a consumer timeout, stall threshold or credential of the wrong kind names 
       return true;
     },
   );
+});
+
+test('given a resolved config changed to RabbitMQ but still holding the embedded result store, Runtime.start refuses it before connecting, naming both', async () => {
+  const embedded = resolveConfig({ jobs: 'no-such-jobs/*.ts' }, where, {});
+  assert.equal(embedded.results?.url, 'memory://', 'the embedded broker comes with the embedded store');
+  const changed = { ...embedded, broker: { ...embedded.broker, url: 'amqp://127.0.0.1:1' } };
+  await assert.rejects(Runtime.start({ config: changed }), (error: unknown) => error instanceof ConfigError && /memory:\/\/ keeps results inside one process.*postgres:\/\//.test(error.message));
 });

@@ -47,7 +47,7 @@ describe('topology on RabbitMQ, checked through the broker', { skip: node.skip }
         routing_key: string;
       }>;
       const ioKeys = bindings.filter((b) => b.source_name === `${namespace}.tasks` && b.destination_name === `${namespace}.fx-io`).map((b) => b.routing_key);
-      assert.deepEqual(ioKeys.sort(), ['IoJobs.echo', 'IoJobs.fail', 'IoJobs.hold', 'IoJobs.nice', 'IoJobs.progressUntilReleased', 'IoJobs.schedulingPolicy', 'IoJobs.sleep', 'IoJobs.traceparent', 'IoJobs.whereAmI', 'Maths.add']);
+      assert.deepEqual(ioKeys.sort(), ['IoJobs.echo', 'IoJobs.fail', 'IoJobs.failWhenReleased', 'IoJobs.hold', 'IoJobs.holdUntilReleased', 'IoJobs.nice', 'IoJobs.progressUntilReleased', 'IoJobs.schedulingPolicy', 'IoJobs.sleep', 'IoJobs.traceparent', 'IoJobs.whereAmI', 'Maths.add']);
 
       const consumerPrefetch = JSON.parse(await node!.ctl(['list_consumers', 'queue_name', 'prefetch_count', '--formatter', 'json'])) as Array<{ queue_name: string; prefetch_count: number }>;
       const prefetch = Object.fromEntries(consumerPrefetch.filter((c) => c.queue_name.startsWith(namespace)).map((c) => [c.queue_name, c.prefetch_count]));

@@ -1,5 +1,5 @@
 import { InvalidCallOptionsError } from '../errors';
-import { callOptionsSchema, firstProblem } from '../options/run-options';
+import { firstProblem, runOptionSchemas } from '../options/run-options';
 import { MAX_DELAY_MS } from '../policy/delay-limits';
 import type { CallOptions } from './task-proxy';
 
@@ -9,7 +9,7 @@ export const NO_CALL_OPTIONS: CallOptions = Object.freeze({});
 /** Refuses a call's options before anything is published: a delay that is negative, not finite or too far, a bad timeout, an unknown key. */
 export function checkCallOptions(task: string, options: CallOptions): void {
   if (options === NO_CALL_OPTIONS) return;
-  const problem = firstProblem(callOptionsSchema, options);
+  const problem = firstProblem(runOptionSchemas().callOptionsSchema, options);
   if (problem) throw new InvalidCallOptionsError(`${task}: ${problem}`);
 }
 

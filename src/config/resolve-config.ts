@@ -1,86 +1,98 @@
 import os from 'node:os';
-import { z } from 'zod';
+import type { z as Zod } from 'zod';
 import { ConfigError } from '../errors';
-import { defaultsSchema } from '../options/run-options';
+import { runOptionSchemas } from '../options/run-options';
 import { RESULT_STORE_DEFAULTS } from '../results/open-result-store';
 import { TABLE_NAME } from '../results/postgres-schema';
 import type { WarrenConfig } from './define-config';
 import type { ResolvedConfig } from './resolved-config';
+import { lazily } from '../util/lazily';
 
-const positiveInt = z.number().int().positive();
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const brokerUrl = z
-  .string()
-  .refine((value) => /^(amqps?|memory):\/\//.test(value), 'must start with amqp://, amqps:// or memory://');
-
-const resultsUrl = z
-  .string()
-  .refine((value) => /^(postgres(ql)?|memory):\/\//.test(value), 'must start with postgres://, postgresql:// or memory://');
-
-const configSchema = z.strictObject({
-  broker: z
-    .strictObject({
-      // '' is no URL, as an empty WARREN_BROKER_URL is: `url: process.env.WARREN_BROKER_URL` in a shell that set it empty.
-      url: z.union([z.literal(''), brokerUrl]).optional(),
-      namespace: z
-        .string()
-        .regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits, _ . : or -')
-        .optional(),
-      heartbeatSeconds: z.number().int().nonnegative().optional(),
-      publishTimeoutMs: positiveInt.optional(),
-      consumerTimeoutMs: positiveInt.optional(),
-      username: z.string().min(1).optional(),
-      password: z.string().optional(),
-    })
-    .optional(),
-  defaults: defaultsSchema.optional(),
-  maxRedeliveries: positiveInt.optional(),
-  unknownTaskGraceMs: z.number().int().min(0).optional(),
-  requeueDelayMs: positiveInt.optional(),
-  http: z
-    .strictObject({
-      port: z.number().int().min(0).max(65_535),
-      host: z.string().min(1).optional(),
-      token: z.string().min(16, 'must be at least 16 characters').optional(),
-    })
-    .optional(),
-  jobs: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  pools: z
-    .strictObject({
-      cpu: z.strictObject({ threads: positiveInt.optional(), maxOldGenerationSizeMb: positiveInt.optional(), niceness: z.number().int().min(0).max(19).optional(), schedIdle: z.boolean().optional() }).optional(),
-      io: z.strictObject({ concurrency: positiveInt.optional(), stallThresholdMs: z.number().int().nonnegative().optional() }).optional(),
-    })
-    .optional(),
-  results: z
-    .strictObject({
-      url: z.union([z.literal(''), resultsUrl]).optional(),
-      retentionMs: positiveInt.optional(),
-      maxResultBytes: positiveInt.optional(),
-      trackStarted: z.boolean().optional(),
-      table: z.string().regex(TABLE_NAME, 'must be a lower-case identifier, optionally schema-qualified (warren_tasks, jobs.warren_tasks)').optional(),
-    })
-    .optional(),
-  queues: z.record(z.string(), z.strictObject({ concurrency: positiveInt.optional() })).optional(),
-  schedules: z
-    .record(
-      z.string().min(1),
-      z.strictObject({
-        task: z.string().min(1),
-        cron: z.string().min(1).optional(),
-        everyMs: z.number().int().min(1_000).optional(),
-        timezone: z.string().min(1).optional(),
-        args: z.array(z.unknown()).optional(),
-        catchUp: z.enum(['skip', 'once']).optional(),
-      }),
-    )
-    .optional(),
-  providers: z.custom<(container: unknown) => void>((value) => typeof value === 'function', 'must be a function').optional(),
-  logLevel: z.enum(LOG_LEVELS).optional(),
-  shutdownGraceMs: z.number().int().nonnegative().optional(),
-  rpcTimeoutMs: positiveInt.optional(),
-  maxPayloadBytes: positiveInt.optional(),
+/** Built on first use, as the run options are (options/run-options.ts): a CPU thread loads this module and resolves nothing. */
+const schemas = lazily(() => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { z } = require('zod') as typeof import('zod');
+  return buildSchemas(z);
 });
+
+function buildSchemas(z: typeof Zod) {
+  const positiveInt = z.number().int().positive();
+
+  const brokerUrl = z
+    .string()
+    .refine((value) => /^(amqps?|memory):\/\//.test(value), 'must start with amqp://, amqps:// or memory://');
+
+  const resultsUrl = z
+    .string()
+    .refine((value) => /^(postgres(ql)?|memory):\/\//.test(value), 'must start with postgres://, postgresql:// or memory://');
+
+  const configSchema = z.strictObject({
+    broker: z
+      .strictObject({
+        // '' is no URL, as an empty WARREN_BROKER_URL is: `url: process.env.WARREN_BROKER_URL` in a shell that set it empty.
+        url: z.union([z.literal(''), brokerUrl]).optional(),
+        namespace: z
+          .string()
+          .regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits, _ . : or -')
+          .optional(),
+        heartbeatSeconds: z.number().int().nonnegative().optional(),
+        publishTimeoutMs: positiveInt.optional(),
+        consumerTimeoutMs: positiveInt.optional(),
+        username: z.string().min(1).optional(),
+        password: z.string().optional(),
+      })
+      .optional(),
+    defaults: runOptionSchemas().defaultsSchema.optional(),
+    maxRedeliveries: positiveInt.optional(),
+    unknownTaskGraceMs: z.number().int().min(0).optional(),
+    requeueDelayMs: positiveInt.optional(),
+    http: z
+      .strictObject({
+        port: z.number().int().min(0).max(65_535),
+        host: z.string().min(1).optional(),
+        token: z.string().min(16, 'must be at least 16 characters').optional(),
+      })
+      .optional(),
+    jobs: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    pools: z
+      .strictObject({
+        cpu: z.strictObject({ threads: positiveInt.optional(), maxOldGenerationSizeMb: positiveInt.optional(), niceness: z.number().int().min(0).max(19).optional(), schedIdle: z.boolean().optional() }).optional(),
+        io: z.strictObject({ concurrency: positiveInt.optional(), stallThresholdMs: z.number().int().nonnegative().optional() }).optional(),
+      })
+      .optional(),
+    results: z
+      .strictObject({
+        url: z.union([z.literal(''), resultsUrl]).optional(),
+        retentionMs: positiveInt.optional(),
+        maxResultBytes: positiveInt.optional(),
+        trackStarted: z.boolean().optional(),
+        table: z.string().regex(TABLE_NAME, 'must be a lower-case identifier, optionally schema-qualified (warren_tasks, jobs.warren_tasks)').optional(),
+      })
+      .optional(),
+    queues: z.record(z.string(), z.strictObject({ concurrency: positiveInt.optional() })).optional(),
+    schedules: z
+      .record(
+        z.string().min(1),
+        z.strictObject({
+          task: z.string().min(1),
+          cron: z.string().min(1).optional(),
+          everyMs: z.number().int().min(1_000).optional(),
+          timezone: z.string().min(1).optional(),
+          args: z.array(z.unknown()).optional(),
+          catchUp: z.enum(['skip', 'once']).optional(),
+        }),
+      )
+      .optional(),
+    providers: z.custom<(container: unknown) => void>((value) => typeof value === 'function', 'must be a function').optional(),
+    logLevel: z.enum(LOG_LEVELS).optional(),
+    shutdownGraceMs: z.number().int().nonnegative().optional(),
+    rpcTimeoutMs: positiveInt.optional(),
+    maxPayloadBytes: positiveInt.optional(),
+  });
+  return { brokerUrl, resultsUrl, configSchema };
+}
 
 /** Environment variables that override the config file, for deployment without editing code. */
 export interface ConfigEnvironment {
@@ -101,6 +113,7 @@ export function resolveConfig(
   where: { source: string; rootDir: string; configFile?: string },
   env: ConfigEnvironment = process.env,
 ): ResolvedConfig {
+  const { brokerUrl, resultsUrl, configSchema } = schemas();
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);

@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { LogLevel } from '../config/define-config';
 import { logFormat } from './log-format';
 import { prettyLines } from './pretty-lines';
@@ -13,6 +13,8 @@ export type { Logger };
 export function createLogger(level: LogLevel, options: { pretty?: boolean; name?: string } = {}): Logger {
   const wantPretty = options.pretty ?? logFormat() === 'pretty';
   const base = { level, name: options.name ?? 'warren' };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pino = require('pino') as typeof import('pino'); // on use: a CPU thread logs nothing itself
   if (!wantPretty) return pino(base);
   return pino(base, prettyLines());
 }

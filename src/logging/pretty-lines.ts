@@ -1,5 +1,5 @@
-import pino from 'pino';
-import { prettyFactory, type PrettyOptions } from 'pino-pretty';
+import type pino from 'pino';
+import type { PrettyOptions } from 'pino-pretty';
 
 const COMMON: PrettyOptions = { colorize: process.stdout.isTTY === true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,name' };
 
@@ -24,6 +24,8 @@ function isTaskRun(log: Record<string, unknown>): log is Record<string, unknown>
  * lines keep their fields below them. Written synchronously, so nothing is lost at exit.
  */
 export function prettyLines(): pino.DestinationStream {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { prettyFactory } = require('pino-pretty') as typeof import('pino-pretty'); // on use: JSON logs never load it
   const taskRunLine = prettyFactory({
     ...COMMON,
     hideObject: true,
@@ -34,7 +36,8 @@ export function prettyLines(): pino.DestinationStream {
     },
   });
   const otherLine = prettyFactory(COMMON);
-  const out = pino.destination({ dest: 1, sync: true });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const out = (require('pino') as typeof pino).destination({ dest: 1, sync: true });
   return {
     write(line: string) {
       const log = JSON.parse(line) as Record<string, unknown>;

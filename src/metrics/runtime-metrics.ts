@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type * as PromClient from 'prom-client';
 import type { QueueSummary } from '../admin/queue-admin';
 import type { Runtime } from '../runtime/runtime';
 import type { TaskEvent } from '../runtime/task-event';
@@ -22,7 +22,7 @@ export interface RuntimeMetricsOptions {
 
 export interface RuntimeMetrics {
   /** This runtime's own registry: never prom-client's global one, so two runtimes in a process never collide. */
-  readonly registry: Registry;
+  readonly registry: PromClient.Registry;
   readonly contentType: string;
   /** The exposition text for a scrape. */
   render(): Promise<string>;
@@ -36,6 +36,9 @@ export interface RuntimeMetrics {
  * depths from `admin.queues()` through a short cache, and Node's defaults (event-loop lag, heap, GC).
  */
 export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOptions = {}): RuntimeMetrics {
+  // Loaded here, not on import: a CPU thread or a client that imports Warren never serves metrics.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = require('prom-client') as typeof PromClient;
   const registry = new Registry();
   const registers = [registry];
   const queueNames = runtime.snapshot().queues.map((queue) => queue.queue);

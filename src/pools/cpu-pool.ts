@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import { deadlines } from '../context/task-context';
 import { TaskTimeLimitError, UnsendableValueError, WorkerCrashedError, describe } from '../errors';
@@ -51,7 +51,9 @@ export class CpuPool implements Pool {
     if (maxOldGenerationSizeMb && node.heapLimitFlag) {
       options.logger.warn(`${node.heapLimitFlag} on the node command sets every CPU thread's heap limit: pools.cpu.maxOldGenerationSizeMb (${maxOldGenerationSizeMb}) has no effect`);
     }
-    this.piscina = new Piscina({
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Piscina: PiscinaPool } = require('piscina') as typeof import('piscina'); // on use: a runtime without CPU queues never opens it
+    this.piscina = new PiscinaPool({
       filename: path.join(__dirname, 'cpu-worker-entry.js'),
       minThreads: options.threads,
       maxThreads: options.threads,

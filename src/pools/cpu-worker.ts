@@ -3,6 +3,7 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import type { ProviderSetup } from '../config/define-config';
 import { requireDefault } from '../config/load-config';
+import { skipOptionChecks } from '../decorators/check-options';
 import { getMethodOptions, getTaskOptions, type JobClass } from '../decorators/task';
 import { findCurrentTask, RunHandle } from '../context/task-context';
 import { UnsendableValueError, WarrenError, describe } from '../errors';
@@ -17,6 +18,8 @@ import { unsendable } from './sendable';
 import { lowerThreadPriority } from './thread-priority';
 
 lowerThreadPriority(workerData as CpuWorkerData);
+// The main thread loaded and checked these job modules before it opened this pool.
+skipOptionChecks();
 const startTimes = startTimesView((workerData as CpuWorkerData).taskStartTimes);
 
 /** A CPU worker thread is its own isolate: it loads the config's providers and the job modules itself. */

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import { ConfigError, describe, ResultStoreError } from '../errors';
 import type { SerializedError } from '../protocol/serialized-error';
@@ -40,7 +40,10 @@ export class PostgresResultStore implements ResultStore {
   constructor(private readonly options: PostgresResultStoreOptions) {
     if (!TABLE_NAME.test(options.table)) throw new ConfigError(`results.table '${options.table}' must be a lower-case identifier, optionally schema-qualified (warren_tasks, jobs.warren_tasks)`);
     this.description = redactUrl(options.url);
-    this.pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 4, connectionTimeoutMillis: 5_000, query_timeout: 15_000, application_name: 'warren' });
+    // Loaded here, not on import: a runtime without a PostgreSQL store never loads the driver.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Pool } = require('pg') as typeof pg;
+    this.pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 4, connectionTimeoutMillis: 5_000, query_timeout: 15_000, application_name: 'warren' });
     // An idle connection the server dropped (a restart) errors here; unhandled, it would end the process.
     this.pool.on('error', (error) => options.logger.warn({ err: error }, `result store connection lost: ${describe(error)}`));
     this.upsertSql = upsertStatement(options.table);

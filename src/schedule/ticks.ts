@@ -1,4 +1,4 @@
-import { Cron } from 'croner';
+import type { Cron } from 'croner';
 import type { ScheduleDefinition, ScheduleTiming } from './schedule-options';
 
 /** The most ticks of one schedule fired at once after a failover: a schedule of every second after a long pause fires no flood. */
@@ -11,7 +11,9 @@ function cronOf(cron: string, timezone: string | undefined): Cron {
   const key = `${cron}\u0000${timezone ?? ''}`;
   let parsed = crons.get(key);
   if (!parsed) {
-    parsed = new Cron(cron, { timezone: timezone ?? 'Etc/UTC', paused: true });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Cron: CronClass } = require('croner') as typeof import('croner'); // on use: most runtimes define no cron
+    parsed = new CronClass(cron, { timezone: timezone ?? 'Etc/UTC', paused: true });
     crons.set(key, parsed);
   }
   return parsed;

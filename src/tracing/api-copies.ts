@@ -1,10 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-
-/** Where every copy of @opentelemetry/api 1.x keeps what an SDK registered (the API's own global key). */
-const GLOBAL_API_KEY = Symbol.for('opentelemetry.js.api.1');
+import { GLOBAL_API_KEY } from './trace-propagation';
 
 let warned = false;
 
@@ -16,7 +13,10 @@ let warned = false;
  */
 export function unseenTracerApiVersion(): string | undefined {
   const registered = (globalThis as Record<symbol, { version?: string; trace?: unknown } | undefined>)[GLOBAL_API_KEY];
-  if (!registered?.trace || trace.getTracerProvider() === registered.trace) return undefined;
+  if (!registered?.trace) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { trace } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  if (trace.getTracerProvider() === registered.trace) return undefined;
   return registered.version ?? 'unknown';
 }
 

@@ -1,5 +1,24 @@
-import { context, propagation, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import type { Attributes, Span } from '@opentelemetry/api';
+import { lazily } from '../util/lazily';
 import { formatTraceparent, parseTraceparent } from './traceparent';
+
+/** Where every copy of @opentelemetry/api 1.x keeps what an SDK registered (the API's own global key). */
+export const GLOBAL_API_KEY = Symbol.for('opentelemetry.js.api.1');
+
+/**
+ * Whether anything (a tracer provider, propagator or context manager) was registered through
+ * the API: until then there is no trace to join, and the API need not even be loaded.
+ */
+function sdkRegistered(): boolean {
+  return (globalThis as Record<symbol, unknown>)[GLOBAL_API_KEY] !== undefined;
+}
+
+const otel = lazily(() => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  // What the API hands out while no SDK has registered a tracer provider.
+  return { api, noopTracerProvider: new api.ProxyTracerProvider().getDelegate() };
+});
 
 /**
  * Trace headers for a task being published: the caller's trace when OpenTelemetry has an active
@@ -9,6 +28,8 @@ import { formatTraceparent, parseTraceparent } from './traceparent';
  * worker thread without a header to encode, route and decode for each message.
  */
 export function outgoingTraceHeaders(): Record<string, string> | undefined {
+  if (!sdkRegistered()) return undefined;
+  const { context, propagation, trace } = otel().api;
   const active = context.active();
   const carrier: Record<string, string> = {};
   propagation.inject(active, carrier);
@@ -19,16 +40,16 @@ export function outgoingTraceHeaders(): Record<string, string> | undefined {
   return carrier;
 }
 
-/** What the API hands out while no SDK has registered a tracer provider. */
-const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
-
 /**
  * Whether an OpenTelemetry SDK is in this process: a tracer provider, or at least a propagator.
  * Asked per task, so one registered after the runtime started still counts.
  */
 export function tracingActive(): boolean {
+  if (!sdkRegistered()) return false;
+  const { api, noopTracerProvider } = otel();
+  const { propagation, ProxyTracerProvider, trace } = api;
   const provider = trace.getTracerProvider();
-  if (!(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_TRACER_PROVIDER) return true;
+  if (!(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== noopTracerProvider) return true;
   return propagation.fields().length > 0;
 }
 
@@ -39,6 +60,7 @@ export function tracingActive(): boolean {
  */
 export function publishInTrace<T>(task: string, attributes: () => Attributes, publish: (trace: Record<string, string> | undefined) => Promise<T>): Promise<T> {
   if (!tracingActive()) return publish(outgoingTraceHeaders());
+  const { SpanKind, trace } = otel().api;
   return trace.getTracer('warren').startActiveSpan(`publish ${task}`, { kind: SpanKind.PRODUCER, attributes: attributes() }, (span) => endWith(span, () => publish(outgoingTraceHeaders())));
 }
 
@@ -51,6 +73,7 @@ export function publishInTrace<T>(task: string, attributes: () => Attributes, pu
  */
 export function runInTrace<T>(task: string, traceparent: string | undefined, attributes: () => Attributes, work: () => Promise<T>): Promise<T> {
   if (!tracingActive()) return work();
+  const { propagation, ROOT_CONTEXT, SpanKind, trace } = otel().api;
   let parent = propagation.extract(ROOT_CONTEXT, traceparent ? { traceparent } : {});
   const parsed = parseTraceparent(traceparent);
   if (!trace.getSpanContext(parent) && parsed) {
@@ -62,6 +85,7 @@ export function runInTrace<T>(task: string, traceparent: string | undefined, att
 
 /** Runs `work`, then ends the span with its outcome. */
 async function endWith<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  const { SpanStatusCode } = otel().api;
   try {
     const result = await work();
     span.setStatus({ code: SpanStatusCode.OK });

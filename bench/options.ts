@@ -28,6 +28,8 @@ export interface BenchOptions {
   readonly scale: boolean;
   /** `--backlog 10000,100000`: the scale run's backlog sizes (default by mode, scale/scale-options.ts). */
   readonly backlogSizes: readonly number[] | undefined;
+  /** `--curves queues,backlog`: only these curves of the scale run (default: all). */
+  readonly curves: readonly string[] | undefined;
   /** Write V8 CPU profiles of the server children to bench/results/profiles. */
   readonly profile: boolean;
   readonly help: boolean;
@@ -45,6 +47,8 @@ export const USAGE = `npm run bench [-- options]
                    runtimes), each a curve against raw amqplib; writes bench/results/scale.*
                    (with --quick: small sizes, a couple of minutes)
   --backlog LIST   with --scale: the backlog sizes, comma-separated (default 10000,100000,500000)
+  --curves LIST    with --scale: only these curves, comma-separated (backlog, queues, arguments,
+                   callers, runtimes)
   --profile        node --cpu-prof on the server children; profiles, a top-self-time summary
                    and a flame graph of each (*.flame.svg) go to bench/results/profiles/
   --help
@@ -62,7 +66,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag} needs a positive integer`);
     return value;
   };
-  const valued = ['--reps', '--kernel-n', '--cpu-threads', '--cpu-prefetch', '--backlog'];
+  const valued = ['--reps', '--kernel-n', '--cpu-threads', '--cpu-prefetch', '--backlog', '--curves'];
   const known = new Set([...valued, '--quick', '--no-celery', '--scale', '--profile', '--help', '-h']);
   argv.forEach((arg, index) => {
     if (!known.has(arg) && !valued.includes(argv[index - 1] ?? '')) throw new Error(`unknown option ${arg}\n\n${USAGE}`);
@@ -94,6 +98,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     cpuPrefetch: optionalNumberAfter('--cpu-prefetch'),
     scale: argv.includes('--scale'),
     backlogSizes: argv.includes('--backlog') ? positiveList(argv[argv.indexOf('--backlog') + 1], '--backlog') : undefined,
+    curves: argv.includes('--curves') ? (argv[argv.indexOf('--curves') + 1] ?? '').split(',').filter(Boolean) : undefined,
     profile: argv.includes('--profile'),
     help: argv.includes('--help') || argv.includes('-h'),
   };

@@ -25,7 +25,7 @@ import { curveSvg, scaleSvg } from './scale-svg';
 const SCENARIOS: ReadonlyArray<[string, (context: ScaleContext) => Promise<ScaleCurve[]>]> = [
   ['backlog', backlogCurves],
   ['queues', queueCurves],
-  ['argument size', argumentSizeCurves],
+  ['arguments', argumentSizeCurves],
   ['callers', callerCurves],
   ['runtimes', runtimeCurves],
 ];
@@ -47,7 +47,10 @@ export async function runScale(benchOptions: BenchOptions, cleanup: Cleanup): Pr
     const machineText = formatMachineNote(machineNote(admin.serverVersion(), broker.node ? `throwaway node ${broker.node.nodeName}` : 'WARREN_BROKER_URL', 'not used'));
     const context: ScaleContext = { url: broker.url, admin, node: broker.node, runId, cleanup, options, details: [] };
     const curves: ScaleCurve[] = [];
+    const unknown = (benchOptions.curves ?? []).filter((name) => !SCENARIOS.some(([known]) => known === name));
+    if (unknown.length > 0) throw new Error(`--curves: no curve ${unknown.join(', ')} (there are ${SCENARIOS.map(([name]) => name).join(', ')})`);
     for (const [name, scenario] of SCENARIOS) {
+      if (benchOptions.curves && !benchOptions.curves.includes(name)) continue;
       say(`scale: ${name}`);
       curves.push(...(await scenario(context)));
     }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import { container as rootContainer } from 'tsyringe';
 import { loadConfig } from '../config/load-config';
 import { checkResultStoreServes } from '../config/resolve-config';
+import { eachBounded } from '../util/each-bounded';
 import type { ResolvedConfig } from '../config/resolved-config';
 import { describe } from '../errors';
 import { createLogger, type Logger } from '../logging/logger';
@@ -269,8 +270,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return parts;
   }
 
+  /** Several at once: each is a few round trips to the broker, and a runtime may serve hundreds of queues. */
   private async startConsumers(): Promise<void> {
-    for (const consumer of this.consumers) await consumer.start();
+    await eachBounded(this.consumers, 16, (consumer) => consumer.start());
   }
 
   private async drainConsumers(graceMs: number): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { TransportError, describe } from '../errors';
-import { AckBatcher } from './ack-batcher';
+import type { AckBatcher } from './ack-batcher';
 import { AmqpDelivery } from './amqp-delivery';
 import { restoreDelayMs, type ConsumerStateChange } from './consumer-state';
 import type { Delivery } from './transport';
@@ -11,8 +11,12 @@ export interface AmqpConsumerHost {
   current(): ChannelModel | undefined;
   /** Declares again what the queue needs: a queue an operator deleted comes back, with its bindings. */
   redeclare(queue: string, connection: ChannelModel): Promise<void>;
-  /** A consumer channel was opened: the transport flushes its acks and closes it on close. */
-  opened(channel: Channel, acks: AckBatcher): void;
+  /**
+   * A channel to consume on, with the batcher of its acks: one of its own while the connection
+   * has channels to spare (channel-budget.ts), else one it shares with other consumers. The
+   * transport flushes its acks and closes it on close.
+   */
+  channelFor(connection: ChannelModel): Promise<{ channel: Channel; acks: AckBatcher }>;
   report(change: ConsumerStateChange): void;
 }
 
@@ -20,8 +24,9 @@ export interface AmqpConsumerHost {
 const STABLE_MS = 30_000;
 
 /**
- * One queue's consumer on its own channel (its own prefetch window), kept alive for as long as
- * it is not cancelled. The broker can take a consumer away while the connection lives: it closes
+ * One queue's consumer with its own prefetch window, on a channel of its own (or, past what the
+ * connection's channel_max leaves, one it shares: then a channel the broker closes takes all of
+ * its consumers, and each is restored), kept alive for as long as it is not cancelled. The broker can take a consumer away while the connection lives: it closes
  * the channel (`consumer_timeout`, a precondition failure) or cancels the consumer (`basic.cancel`:
  * the queue was deleted). Either is reported as lost and restored with a backoff: the queue's
  * topology declared again, the consumer started again (on the same channel after a cancel, so the
@@ -77,7 +82,11 @@ export class AmqpConsumer {
     if (this.cancelled || (this.consumerTag && this.channelConnection === connection)) return;
     const channel = this.channel && this.channelConnection === connection ? this.channel : await this.openChannel(connection);
     const acks = this.acks as AckBatcher;
-    const { consumerTag } = await channel.consume(this.queue, (message) => this.deliver(channel, acks, message));
+    // Written back to back, with nothing between them on a shared channel: a non-global
+    // basic.qos limits each consumer started after it on the channel, so this one gets its own.
+    const qos = channel.prefetch(this.prefetch);
+    const consuming = channel.consume(this.queue, (message) => this.deliver(channel, acks, message));
+    const [, { consumerTag }] = await Promise.all([qos, consuming]);
     this.consumerTag = consumerTag;
     clearTimeout(this.timer);
     if (this.lostBecause) {
@@ -90,18 +99,10 @@ export class AmqpConsumer {
   }
 
   private async openChannel(connection: ChannelModel): Promise<Channel> {
-    const channel = await connection.createChannel();
+    const { channel, acks } = await this.host.channelFor(connection);
     let closedBy: Error | undefined;
     channel.on('error', (error: Error) => (closedBy = error));
     channel.on('close', () => this.channelClosed(channel, connection, closedBy));
-    try {
-      await channel.prefetch(this.prefetch);
-    } catch (error) {
-      await channel.close().catch(() => {});
-      throw error;
-    }
-    const acks = new AckBatcher(channel);
-    this.host.opened(channel, acks);
     this.channel = channel;
     this.channelConnection = connection;
     this.acks = acks;

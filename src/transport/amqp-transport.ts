@@ -1,17 +1,22 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
 import type { Logger } from '../logging/logger';
-import { ExchangeNotFoundError, TopologyMismatchError, TransportError, UnencodableMessageError, describe } from '../errors';
+import { ExchangeNotFoundError, TransportError, UnencodableMessageError, describe } from '../errors';
 import type { BindingDeclaration, Topology } from '../topology/topology';
-import type { AckBatcher } from './ack-batcher';
+import { AckBatcher } from './ack-batcher';
 import { connectTarget, scrubSecrets, type BrokerCredentials } from './amqp-credentials';
 import { AmqpConsumer, type AmqpConsumerHost } from './amqp-consumer';
+import { declareOn } from './amqp-declare';
 import { AmqpDelivery, fromAmqpProperties, toAmqpOptions, withEncodableNumbers } from './amqp-delivery';
 import { openAmqpLease } from './amqp-lease';
 import { PublishBlock, type BlockingSource } from './broker-alarm';
-import { describeDifferences, queueArgumentDifferences } from './queue-mismatch';
+import { channelBudget, type ChannelBudget } from './channel-budget';
 import { restoreDelayMs, type ConsumerStateChange, type ConsumerStateSource } from './consumer-state';
 import { redactUrl } from './redact-url';
 import { coalesceWrites, socketOf } from './write-coalescing';
+import { eachBounded } from '../util/each-bounded';
+
+/** Consumers started at once on a (re)connection: each is a few round trips on its own channel. */
+const CONSUMER_STARTS_AT_ONCE = 16;
 import type { ConnectionStateChange, Delivery, LeaseChannel, LeaseToken, MessageProperties, PublishOptions, PublishOutcome, QueueBrowser, QueueInfo, Subscription, Transport } from './transport';
 
 /** RabbitMQ's pseudo-queue for direct reply-to: replies need no queue of their own. */
@@ -71,6 +76,9 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   /** Every consumer channel still open, cancelled ones included: they may still be acking. */
   private readonly consumerChannels = new Set<Channel>();
   private readonly ackBatchers = new Map<Channel, AckBatcher>();
+  /** Consumer channels by the connection they are on and how many consumers started on them. */
+  private readonly consumersOn = new Map<Channel, { connection: ChannelModel; consumers: number }>();
+  private openingConsumerChannels = 0;
   private readonly stateListeners: Array<(change: ConnectionStateChange) => void> = [];
   private connectionWaiters: Array<() => void> = [];
   private drained: Promise<void> | undefined;
@@ -117,7 +125,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
 
   async declare(topology: Topology): Promise<void> {
     const connection = await this.waitForConnection(Number.POSITIVE_INFINITY);
-    await declareOn(connection, topology);
+    await declareOn(connection, topology, budgetOf(connection).declareChannels);
     this.topologies.push(topology);
     for (const exchange of topology.exchanges) this.knownExchanges.add(exchange.name);
   }
@@ -298,11 +306,11 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
     const socket = socketOf(connection);
     if (socket) coalesceWrites(socket);
     const publishChannel = await this.openPublishChannel(connection);
-    for (const topology of this.topologies) await declareOn(connection, topology);
+    for (const topology of this.topologies) await declareOn(connection, topology, budgetOf(connection).declareChannels);
     this.connection = connection;
     this.publishChannel = publishChannel;
     this.replyChannel = undefined;
-    for (const consumer of this.consumers) await consumer.start(connection);
+    await eachBounded([...this.consumers], CONSUMER_STARTS_AT_ONCE, (consumer) => consumer.start(connection));
     for (const resolve of this.connectionWaiters.splice(0)) resolve();
   }
 
@@ -359,6 +367,37 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
     timer.unref();
   }
 
+  /** A channel of its own while the connection's budget has one (channel-budget.ts), else the least shared of this connection's. */
+  private async consumerChannelFor(connection: ChannelModel): Promise<{ channel: Channel; acks: AckBatcher }> {
+    const budget = budgetOf(connection);
+    if (this.consumerChannels.size + this.openingConsumerChannels < budget.ownConsumerChannels) {
+      this.openingConsumerChannels++;
+      try {
+        const channel = await connection.createChannel();
+        const acks = new AckBatcher(channel);
+        this.consumerChannels.add(channel);
+        this.ackBatchers.set(channel, acks);
+        this.consumersOn.set(channel, { connection, consumers: 1 });
+        channel.on('close', () => {
+          this.consumerChannels.delete(channel);
+          this.ackBatchers.delete(channel);
+          this.consumersOn.delete(channel);
+        });
+        return { channel, acks };
+      } finally {
+        this.openingConsumerChannels--;
+      }
+    }
+    let least: { channel: Channel; use: { consumers: number } } | undefined;
+    for (const [channel, use] of this.consumersOn) if (use.connection === connection && (!least || use.consumers < least.use.consumers)) least = { channel, use };
+    const acks = least && this.ackBatchers.get(least.channel);
+    if (!least || !acks) throw new TransportError(`No channel to consume on: this connection's channel_max is ${channelMaxOf(connection)}`);
+    least.use.consumers++;
+    // Each consumer on it listens for its close: many listeners are expected.
+    least.channel.setMaxListeners(0);
+    return { channel: least.channel, acks };
+  }
+
   private reportConsumer(change: ConsumerStateChange): void {
     for (const listener of this.consumerListeners) listener(change);
   }
@@ -377,14 +416,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
         });
       }
     },
-    opened: (channel, acks) => {
-      this.consumerChannels.add(channel);
-      this.ackBatchers.set(channel, acks);
-      channel.on('close', () => {
-        this.consumerChannels.delete(channel);
-        this.ackBatchers.delete(channel);
-      });
-    },
+    channelFor: (connection) => this.consumerChannelFor(connection),
     report: (change) => this.reportConsumer(change),
   };
 
@@ -556,51 +588,13 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   }
 }
 
-/** Declares on a throwaway channel: a failed declaration closes its channel, and no other channel should go with it. */
-async function declareOn(connection: ChannelModel, topology: Topology): Promise<void> {
-  const channel = await connection.createChannel();
-  channel.on('error', () => {});
-  let entity = '';
-  let declaring: Topology['queues'][number] | undefined;
-  try {
-    for (const exchange of topology.exchanges) {
-      entity = exchange.name;
-      await channel.assertExchange(exchange.name, exchange.type, { durable: exchange.durable });
-    }
-    for (const queue of topology.queues) {
-      entity = queue.name;
-      declaring = queue;
-      await channel.assertQueue(queue.name, { durable: queue.durable, arguments: queue.arguments });
-    }
-    declaring = undefined;
-    for (const binding of topology.bindings) {
-      entity = binding.queue;
-      await channel.bindQueue(binding.queue, binding.exchange, binding.routingKey, binding.arguments ?? {});
-    }
-    for (const binding of topology.exchangeBindings ?? []) {
-      entity = binding.source;
-      await channel.bindExchange(binding.destination, binding.source, binding.routingKey, binding.arguments ?? {});
-    }
-    for (const binding of topology.unbindings ?? []) {
-      entity = binding.queue;
-      await channel.unbindQueue(binding.queue, binding.exchange, binding.routingKey, binding.arguments ?? {});
-    }
-  } catch (error) {
-    if ((error as { code?: number }).code === 406) {
-      const message = (error as Error).message;
-      const differences = declaring ? await queueArgumentDifferences(connection, declaring.name, declaring.durable, declaring.arguments ?? {}, message).catch(() => []) : [];
-      if (differences.length === 0) throw new TopologyMismatchError(entity, message.replace(/^.*PRECONDITION_FAILED - /, ''), { cause: error });
-      throw new TopologyMismatchError(
-        entity,
-        `${describeDifferences(differences)}. RabbitMQ cannot change a queue's arguments: delete the queue (rabbitmqctl delete_queue ${entity}; its messages go with it) ` +
-          `and start again, or set limits such as x-max-length with a policy (rabbitmqctl set_policy), which does not conflict`,
-        { cause: error, differences },
-      );
-    }
-    throw new TransportError(`Declaring '${entity}' failed: ${describe(error)}`, { cause: error });
-  } finally {
-    await channel.close().catch(() => {});
-  }
+/** The channel_max this connection negotiated (amqplib reads 0, no limit, as 65535). */
+function channelMaxOf(connection: ChannelModel): number {
+  return (connection as unknown as { connection?: { channelMax?: number } }).connection?.channelMax ?? 0xffff;
+}
+
+function budgetOf(connection: ChannelModel): ChannelBudget {
+  return channelBudget(channelMaxOf(connection));
 }
 
 async function openReplyChannel(connection: ChannelModel, onClose: () => void): Promise<Channel> {

@@ -1,3 +1,4 @@
+import { formatDuration } from '../format/duration';
 import { table } from '../format/table';
 import { loadBrokerConfig, openClient, print, printJson, type CommonOptions } from './cli-support';
 
@@ -13,6 +14,12 @@ export async function inspectCommand(options: CommonOptions & { timeout?: number
       print(`${runtime.id}  ${runtime.ready ? 'ready' : runtime.state}  since ${runtime.startedAt}  (${counts})`);
       print(table(runtime.pools.map((pool) => [`pool ${pool.kind}`, `${pool.inFlight}/${pool.capacity} in flight`, `${pool.workerRestarts} worker restart(s)`])));
       print(table(runtime.queues.map((queue) => [queue.brokerQueue, queue.pool, `${queue.running} running`, `prefetch ${queue.prefetch}`])));
+      const running = runtime.inFlight ?? []; // absent from a runtime of an older Warren
+      if (running.length > 0) {
+        print('in flight:');
+        const now = Date.now();
+        print(table(running.map((task) => [task.task, task.taskId, task.startedAt ? `running ${formatDuration(now - Date.parse(task.startedAt))}` : `waiting ${formatDuration(now - Date.parse(task.receivedAt))} for a thread`, task.threadId === undefined ? task.pool : task.threadId === 0 ? 'main thread' : `thread ${task.threadId}`, task.attempt > 1 ? `attempt ${task.attempt}` : ''])));
+      }
     }
   } finally {
     await client.close();

@@ -34,6 +34,8 @@ export class CpuPool implements Pool {
   private restarts = 0;
   private closed = false;
   private readonly startTimes = new TaskStartTimes();
+  /** The start-time slot of each task handed over and not finished, by task id. */
+  private readonly slots = new Map<string, number>();
 
   constructor(options: CpuPoolOptions) {
     this.capacity = options.threads;
@@ -82,8 +84,19 @@ export class CpuPool implements Pool {
     return this.restarts;
   }
 
+  where(taskId: string): { startedAt: number; threadId: number } | undefined {
+    const slot = this.slots.get(taskId);
+    if (slot === undefined) return undefined;
+    const startedAt = this.startTimes.startedAt(slot);
+    const threadId = this.startTimes.threadOf(slot);
+    return startedAt === undefined || threadId === undefined ? undefined : { startedAt, threadId };
+  }
+
   async run({ taskId, attempt, definition, args, traceparent, queue }: TaskRun): Promise<RunResult> {
-    const limit = definition.hardTimeLimitMs === undefined ? undefined : new HardLimit(definition.hardTimeLimitMs, this.startTimes);
+    // Without a free slot (thousands in flight) a hard limit counts from the hand-over, and where the task runs is not known.
+    const slot = this.startTimes.take();
+    if (slot !== undefined) this.slots.set(taskId, slot);
+    const limit = definition.hardTimeLimitMs === undefined ? undefined : new HardLimit(definition.hardTimeLimitMs, this.startTimes, slot);
     const message: CpuTaskMessage = {
       taskId,
       traceparent,
@@ -95,7 +108,7 @@ export class CpuPool implements Pool {
       exportName: definition.exportName,
       method: definition.method,
       args,
-      startSlot: limit?.slot,
+      startSlot: slot,
     };
     this.running++;
     try {
@@ -115,6 +128,10 @@ export class CpuPool implements Pool {
       return { outcome: { ok: false, error: serializeError(failure) }, threadId: -1, retryable: isRetryable(failure, definition.retry.retryOn) };
     } finally {
       limit?.release();
+      if (slot !== undefined) {
+        this.startTimes.give(slot);
+        if (this.slots.get(taskId) === slot) this.slots.delete(taskId);
+      }
       this.running--;
     }
   }
@@ -172,7 +189,6 @@ function logLeftover(logger: Logger, leftover: LeftoverRejection): void {
  * therefore not stopped by it.)
  */
 class HardLimit {
-  readonly slot: number | undefined;
   private readonly controller = new AbortController();
   private readonly deadline: Deadline;
   private rest: NodeJS.Timeout | undefined;
@@ -180,9 +196,8 @@ class HardLimit {
   constructor(
     readonly ms: number,
     private readonly startTimes: TaskStartTimes,
+    private readonly slot: number | undefined,
   ) {
-    // Without a free slot (thousands in flight) the limit counts from the hand-over, as a fallback.
-    this.slot = startTimes.take();
     this.deadline = deadlines.schedule(ms, () => this.due());
   }
 
@@ -193,7 +208,6 @@ class HardLimit {
   release(): void {
     this.deadline.cancel();
     clearTimeout(this.rest);
-    if (this.slot !== undefined) this.startTimes.give(this.slot);
   }
 
   private due(): void {

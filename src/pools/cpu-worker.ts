@@ -106,7 +106,7 @@ export default async function runCpuTask(message: CpuTaskMessage): Promise<RunRe
     const instances = setUp();
     // The hard limit counts the task's own run: not a new thread's loading of the job module and
     // the config's providers, which under load took seconds and killed tasks that had not begun.
-    if (message.startSlot !== undefined) markStarted(startTimes, message.startSlot);
+    if (message.startSlot !== undefined) markStarted(startTimes, message.startSlot, threadId);
     const onProgress = (encoded: string): void => parentPort?.postMessage({ [TASK_PROGRESS]: true, taskId: message.taskId, encoded } satisfies TaskProgress);
     const result = await invokeTask(instances, found, { ...message, handle: run.handle, onProgress });
     // One turn of the event loop: rejections the run left unhandled are reported now, to it,

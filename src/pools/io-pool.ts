@@ -65,6 +65,11 @@ export class IoPool implements Pool {
     });
   }
 
+  /** Not kept here, on the hot path: WatchedIoPool, which wraps this pool in a runtime, knows. */
+  where(): undefined {
+    return undefined;
+  }
+
   async close(): Promise<void> {
     // Abandoned promises end with the process; runs still waiting for them never start.
     this.closed = true;

@@ -33,6 +33,8 @@ export interface Pool {
   /** Worker threads lost to a crash or a hard time limit (and replaced) since start. */
   readonly workerRestarts: number;
   run(run: TaskRun): Promise<RunResult>;
+  /** Where the task with this id runs now: when it started and on which thread; undefined while it waits for one (or is unknown here). */
+  where(taskId: string): { readonly startedAt: number; readonly threadId: number } | undefined;
   /** Stops every worker; tasks still running are abandoned. */
   close(): Promise<void>;
 }

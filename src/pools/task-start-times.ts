@@ -2,18 +2,21 @@
 const SLOTS = 4096;
 const NOT_STARTED = 0n;
 
+const BYTES = SLOTS * (BigInt64Array.BYTES_PER_ELEMENT + Int32Array.BYTES_PER_ELEMENT);
+
 /**
- * When each CPU task started in its worker thread, in memory shared by the main thread and the
- * workers: a worker writes the time into its task's slot as it starts, and the main thread reads
- * it when a hard time limit comes due. No message per task: a message port per task cost more
- * than the tiny tasks it timed.
+ * When each CPU task started in its worker thread, and on which thread, in memory shared by the
+ * main thread and the workers: a worker writes both into its task's slot as it starts, and the
+ * main thread reads them when a hard time limit comes due or someone asks what runs where. No
+ * message per task: a message port per task cost more than the tiny tasks it timed.
  */
 export class TaskStartTimes {
   private readonly times: BigInt64Array;
+  private readonly threads: Int32Array;
   private readonly free: number[] = [];
 
-  constructor(readonly buffer = new SharedArrayBuffer(SLOTS * BigInt64Array.BYTES_PER_ELEMENT)) {
-    this.times = new BigInt64Array(buffer);
+  constructor(readonly buffer = new SharedArrayBuffer(BYTES)) {
+    ({ times: this.times, threads: this.threads } = startTimesView(buffer));
     for (let slot = SLOTS - 1; slot >= 0; slot--) this.free.push(slot);
   }
 
@@ -30,17 +33,28 @@ export class TaskStartTimes {
     return at === NOT_STARTED ? undefined : Number(at);
   }
 
+  /** The worker thread running the task in `slot`, once it started. */
+  threadOf(slot: number): number | undefined {
+    return this.startedAt(slot) === undefined ? undefined : Atomics.load(this.threads, slot);
+  }
+
   give(slot: number): void {
     this.free.push(slot);
   }
 }
 
-/** Worker side: a view of the shared start times, made once per worker. */
-export function startTimesView(buffer: SharedArrayBuffer): BigInt64Array {
-  return new BigInt64Array(buffer);
+/** Views of the shared start times and threads, made once per thread. */
+export interface StartTimesView {
+  readonly times: BigInt64Array;
+  readonly threads: Int32Array;
 }
 
-/** Worker side: marks the task in `slot` started now. */
-export function markStarted(times: BigInt64Array, slot: number): void {
-  Atomics.store(times, slot, BigInt(Date.now()));
+export function startTimesView(buffer: SharedArrayBuffer): StartTimesView {
+  return { times: new BigInt64Array(buffer, 0, SLOTS), threads: new Int32Array(buffer, SLOTS * BigInt64Array.BYTES_PER_ELEMENT, SLOTS) };
+}
+
+/** Worker side: marks the task in `slot` started now, on this thread. The thread first: a reader that sees the time sees it. */
+export function markStarted(view: StartTimesView, slot: number, threadId: number): void {
+  Atomics.store(view.threads, slot, threadId);
+  Atomics.store(view.times, slot, BigInt(Date.now()));
 }

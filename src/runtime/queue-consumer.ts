@@ -18,6 +18,7 @@ import type { Admitted, DeliveryStage, StageActions } from './stages/stage';
 import type { StaleBindings } from './stale-bindings';
 import type { TaskEvent, TaskStartedEvent } from './task-event';
 import type { RunningTask } from './task-tracker';
+import type { InFlightTask } from './runtime-snapshot';
 
 export interface QueueConsumerDeps {
   readonly plan: QueuePlan;
@@ -95,6 +96,20 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
   whenIdle(): Promise<void> {
     if (this.inFlight.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** This queue's tasks handed to its pool and not settled, oldest first: what `warren inspect` lists. */
+  inFlightTasks(): InFlightTask[] {
+    const { plan, pool } = this.deps;
+    const listed: InFlightTask[] = [];
+    for (const entry of this.inFlight) {
+      const request = entry.request;
+      if (!entry.running || !request) continue;
+      const where = pool.where(request.id);
+      const task: InFlightTask = { taskId: request.id, task: request.task, queue: plan.queue.name, pool: plan.pool, attempt: request.attempt, receivedAt: new Date(startedAt(entry)).toISOString() };
+      listed.push(where ? { ...task, startedAt: new Date(where.startedAt).toISOString(), threadId: where.threadId } : task);
+    }
+    return listed;
   }
 
   /** The task with this id, if it is running here now. */

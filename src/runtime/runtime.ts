@@ -38,7 +38,7 @@ import { Republisher } from './republisher';
 import { startParts, stopParts, type RuntimePart } from './runtime-parts';
 import { deliveryStages } from './stages/delivery-stages';
 import { StaleBindings } from './stale-bindings';
-import type { RuntimeSnapshot } from './runtime-snapshot';
+import { MAX_LISTED_IN_FLIGHT, type RuntimeSnapshot } from './runtime-snapshot';
 import type { TaskEvent, TaskStartedEvent } from './task-event';
 import type { TaskStatus } from './task-status';
 import { redactUrl } from '../transport/redact-url';
@@ -317,6 +317,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       namespace: this.config.broker.namespace,
       pools: this.pools.map((pool) => ({ kind: pool.kind, capacity: pool.capacity, inFlight: pool.inFlight, workerRestarts: pool.workerRestarts })),
       queues: this.plans.map((plan, i) => ({ queue: plan.queue.name, brokerQueue: plan.brokerQueue, pool: plan.pool, prefetch: plan.prefetch, running: this.consumers[i]?.running ?? 0 })),
+      inFlight: this.consumers
+        .flatMap((consumer) => consumer.inFlightTasks())
+        .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt))
+        .slice(0, MAX_LISTED_IN_FLIGHT),
       counts: { ...this.counts },
       recentFailures: [...this.recentFailures],
       reconnects: this.reconnects,

@@ -54,6 +54,12 @@ export class WatchedIoPool implements Pool {
     });
   }
 
+  /** I/O tasks run on the main thread (0), from when the pool took them. */
+  where(taskId: string): { startedAt: number; threadId: number } | undefined {
+    for (const run of this.running) if (run.taskId === taskId) return { startedAt: performance.timeOrigin + run.startedAt, threadId: 0 };
+    return undefined;
+  }
+
   close(): Promise<void> {
     return this.pool.close();
   }

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { collectTaskEvents, randomNamespace, startFixtureStack, type FixtureStack } from '../support/fixture-runtime';
 import { requireBroker } from '../support/requirements';
 import { RetryJobs } from '../fixtures/jobs/retry-jobs';
+import { IoJobs } from '../fixtures/jobs/fixture-jobs';
 import { runLog } from '../fixtures/jobs/run-log';
 import { runWarren, type Finished } from './run-warren';
 
@@ -114,6 +115,15 @@ describe('warren CLI against a running runtime on RabbitMQ', { skip: node.skip }
 
     const inspect = JSON.parse((await run('inspect', '--json', '--timeout', '300')).stdout) as Array<{ id: string }>;
     assert.ok(inspect.some((runtime) => runtime.id === stack.runtime.id));
+
+    // A task in flight is listed with its id, how long it has run and where.
+    const heldKey = `${key}-in-flight`;
+    const heldStarted = new Promise<void>((resolve) => runLog.on('started', (started) => started === heldKey && resolve()));
+    const heldId = await stack.client.proxy(IoJobs).holdUntilReleased.enqueue(heldKey);
+    await heldStarted;
+    const inFlight = await run('inspect', '--timeout', '300');
+    runLog.release(heldKey);
+    assert.match(inFlight.stdout, new RegExp(`in flight:\\n.*IoJobs\\.holdUntilReleased +${heldId} +running [0-9.]+ (ms|s) +main thread`), inFlight.stdout);
   });
 
   test('commands that need RabbitMQ say so on the embedded broker', { timeout: 30_000 }, async () => {

@@ -138,6 +138,10 @@ export async function runNodeRepetition(context: RepetitionContext): Promise<{ w
       closers,
       declared,
     );
+    // Its idle RSS too: the raw server that does Warren's work, CPU threads included.
+    const [piscinaIdleBytes] = await idleRss([piscina]);
+    collector.add('mem.idleMb', 'piscina', (piscinaIdleBytes ?? 0) / MB);
+    say(`${tag}: idle RSS of raw amqplib + bare piscina (${warren.info.threads} threads): ${((piscinaIdleBytes ?? 0) / MB).toFixed(1)} MB`);
     const piscinaClient = await RawBenchClient.connect(url, piscinaNs);
     closers.push(() => piscinaClient.close());
     const cpuOptions = { tasks: options.cpuTasks, kernelN: options.kernelN, threads: warren.info.threads, publishWindow: options.publishWindow };

@@ -55,6 +55,10 @@ export const isolationVsFloor: Target = (m) =>
 
 export const idleRssVsRaw: Target = (m) => check('Server RSS idle, Warren / raw amqplib', ratio(get(m, 'mem.idleMb', 'warren'), get(m, 'mem.idleMb', 'raw')), '≤ 1.30', (v) => v <= 1.3);
 
+/** Like for like: raw amqplib with a bare piscina pool of Warren's CPU threads, each thread an isolate of its own (about 12 MB). */
+export const idleRssVsBarePool: Target = (m) =>
+  check('Server RSS idle, Warren / raw amqplib + bare piscina (same CPU threads)', ratio(get(m, 'mem.idleMb', 'warren'), get(m, 'mem.idleMb', 'piscina')), '≤ 1.30', (v) => v <= 1.3);
+
 export const loadRssVsRaw: Target = (m) => check('Server RSS under load, Warren / raw amqplib', ratio(get(m, 'mem.loadMb', 'warren'), get(m, 'mem.loadMb', 'raw')), '≤ 1.50', (v) => v <= 1.5);
 
 export const warmupP99VsCelery: Target = (m) =>
@@ -75,6 +79,7 @@ export const TARGETS: readonly Target[] = [
   cpuVsBarePool,
   isolationVsFloor,
   idleRssVsRaw,
+  idleRssVsBarePool,
   loadRssVsRaw,
   warmupP99VsCelery,
   ioThroughputVsCelery,

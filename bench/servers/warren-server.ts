@@ -32,10 +32,17 @@ async function main(): Promise<void> {
     pools: { ...loaded.pools, cpu: { ...loaded.pools.cpu, threads } },
     queues: cpuPrefetch === undefined ? loaded.queues : { ...loaded.queues, 'bench-cpu': { concurrency: cpuPrefetch } },
   };
-  const runtime = await Runtime.start({ config });
-  const control = new ChildControl({ stop: () => runtime.stop() });
-  const queueKind = new Map<string, QueueKind>(runtime.plans.map((plan) => [plan.queue.name, plan.pool]));
-  runtime.on('task', (event) => control.completed(queueKind.get(event.queue) ?? 'io', event.outcome === 'succeeded'));
+  const serving: { runtime?: { stop(): Promise<void> } } = {};
+  const control = new ChildControl({ stop: async () => serving.runtime?.stop() });
+  // Counted from the first delivery: a backlog already queued starts draining during the start.
+  const runtime = await Runtime.start({
+    config,
+    beforeConsuming: (starting) => {
+      const queueKind = new Map<string, QueueKind>(starting.plans.map((plan) => [plan.queue.name, plan.pool]));
+      starting.on('task', (event) => control.completed(queueKind.get(event.queue) ?? 'io', event.outcome === 'succeeded'));
+    },
+  });
+  serving.runtime = runtime;
   runtime.on('connectionLost', (error) => {
     control.fatal(error);
     process.exit(1);

@@ -53,6 +53,12 @@ export interface StartRuntimeOptions {
   readonly config?: string | ResolvedConfig;
   /** Default: a pino logger at the config's level. */
   readonly logger?: Logger;
+  /**
+   * Called once the runtime exists, before its first delivery: attach listeners here that must
+   * see every task. A listener added after `start()` resolves misses the tasks it already ran,
+   * which with a backlog waiting in the queues can be hundreds.
+   */
+  readonly beforeConsuming?: (runtime: Runtime) => void;
 }
 
 export interface RuntimeEvents {
@@ -227,6 +233,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       // publishTimeoutMs); losing it for good stops the runtime as losing the other would.
       if (publishing !== transport) publishing.onStateChange((change) => change.state === 'failed' && runtime.onConnectionChange(change.state, change.error));
       if (reportsConsumerState(transport)) transport.onConsumerChange((change) => runtime.onConsumerChange(change));
+      options.beforeConsuming?.(runtime);
       await runtime.startConsuming();
       logger.info({ runtime: runtime.id, broker: transport.description, tasks: registry.size, queues: plans.length }, 'runtime started');
       warnOfSecondTracingApi(logger);

@@ -92,6 +92,18 @@ export function apiRoutes({ runtime, depths, history, stream }: ApiDependencies)
         sendJson(response, 200, { queues, depthsError, depthsAgeMs: known.ageMs ?? null });
       },
     },
+    // Every runtime of the namespace, asked over the broker: 503 with the reason when it cannot be asked.
+    {
+      method: 'GET',
+      path: /^\/api\/fleet$/,
+      handle: async ({ response }) => {
+        try {
+          sendJson(response, 200, await runtime.fleet());
+        } catch (error) {
+          sendError(response, 503, `The other runtimes cannot be asked now: ${describe(error)}`);
+        }
+      },
+    },
     {
       method: 'GET',
       path: /^\/api\/history$/,

@@ -5,6 +5,7 @@ import { container as rootContainer } from 'tsyringe';
 import { loadConfig } from '../config/load-config';
 import { checkResultStoreServes } from '../config/resolve-config';
 import { eachBounded } from '../util/each-bounded';
+import { fleetView, type FleetView } from './fleet';
 import type { ResolvedConfig } from '../config/resolved-config';
 import { describe } from '../errors';
 import { createLogger, type Logger } from '../logging/logger';
@@ -342,6 +343,14 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   async schedules(timeoutMs = 300): Promise<ScheduleView[]> {
     return this.controlClient().schedules({ timeoutMs });
+  }
+
+  /**
+   * Every live runtime of this namespace (this one included) and their sums, asked over the
+   * control exchange: one runtime's dashboard shows its own share of the work, this the whole.
+   */
+  async fleet(timeoutMs = 300): Promise<FleetView> {
+    return fleetView(await this.controlClient().inspect({ timeoutMs }), this.id);
   }
 
   /** Pauses or resumes a schedule wherever the schedules are held: here, or on another runtime (asked over the control exchange). */

@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, test } from 'node:test';
-import { RemoteTaskError, type DeadLetterEntry, type RuntimeSnapshot } from '../../src';
+import pino from 'pino';
+import { RemoteTaskError, Runtime, type DeadLetterEntry, type RuntimeSnapshot } from '../../src';
+import type { FleetView } from '../../src/runtime/fleet';
 import type { DashboardQueue } from '../../src/http/api-routes';
 import type { RecordedTask, SecondSummary } from '../../src/http/task-history';
 import { MathJobs } from '../fixtures/jobs/fixture-jobs';
@@ -55,6 +57,25 @@ function awaitStreamedTask(url: string, match: (task: RecordedTask) => boolean):
 }
 
 describe('the dashboard API', () => {
+  test('given two runtimes on one namespace, then /api/fleet lists both, this one first, with their work and the sums, and each snapshot lists its tasks in flight', TIMEOUT, async () => {
+    await withStack(async ({ http: server, client, config, runtime }) => {
+      const other = await Runtime.start({ config, logger: pino({ level: 'silent' }) });
+      try {
+        const maths = client.proxy(MathJobs);
+        await Promise.all(Array.from({ length: 40 }, (_, i) => maths.add(i, 1)));
+        const fleet = (await request(server.url, '/api/fleet')).json<FleetView>();
+        assert.deepEqual(fleet.runtimes.map((entry) => [entry.id, entry.here, entry.ready]), [[runtime.id, true, true], [other.id, false, true]]);
+        const succeeded = fleet.runtimes.map((entry) => entry.counts.succeeded);
+        assert.equal(fleet.totals.counts.succeeded, 40, `the sum of ${succeeded.join(' + ')}`);
+        assert.equal(succeeded.reduce((sum, n) => sum + n, 0), 40);
+        assert.deepEqual([fleet.totals.runtimes, fleet.totals.ready], [2, 2]);
+        assert.equal(fleet.totals.capacity, fleet.runtimes.reduce((sum, entry) => sum + entry.capacity, 0));
+      } finally {
+        await other.stop();
+      }
+    });
+  });
+
   test('given a running runtime, when the snapshot, queues and history are read, then they describe it', TIMEOUT, async () => {
     await withStack(async ({ http: server, client }) => {
       await client.proxy(MathJobs).add(1, 1);

@@ -58,6 +58,17 @@ test('given the dashboard in Chromium, when tasks run, a dead letter is replayed
     const id = await stack.client.proxy(MathJobs).add.enqueue(2, 3);
     await page.locator(`#recent tr[data-task-id="${id}"][data-outcome="succeeded"]`).waitFor();
 
+    // The fleet: this runtime (the only one) and the totals row.
+    await page.locator(`#fleet tr[data-runtime="${stack.runtime.id}"]`, { hasText: '(this one)' }).waitFor();
+    assert.match(await page.locator('#fleet tr[data-runtime="total"]').innerText(), /All 1\s+1 \/ 1 ready/);
+
+    // A task in flight is listed, with where it runs, and goes once it finishes.
+    const heldKey = `browser-held-${randomNamespace()}`;
+    const heldId = await stack.client.proxy(IoJobs).holdUntilReleased.enqueue(heldKey);
+    assert.match(await page.locator(`#inflight tr[data-task="${heldId}"]`).innerText(), /IoJobs\.holdUntilReleased\s+[0-9a-f-]{36}\s+\S+ m?s\s+io main thread/);
+    runLog.release(heldKey);
+    await page.locator(`#inflight tr[data-task="${heldId}"]`).waitFor({ state: 'detached' });
+
     // Found by its id: state, and the result read from the (embedded) result store.
     await page.locator('#task-id').fill(id);
     await page.locator('#task-form button[type="submit"]').click();

@@ -27,8 +27,9 @@ const STABLE_MS = 30_000;
  * One queue's consumer with its own prefetch window, on a channel of its own (or, past what the
  * connection's channel_max leaves, one it shares: then a channel the broker closes takes all of
  * its consumers, and each is restored), kept alive for as long as it is not cancelled. The
- * broker can take a consumer away while the connection lives: it closes the channel (`consumer_timeout`, a precondition failure) or cancels the consumer (`basic.cancel`:
- * the queue was deleted). Either is reported as lost and restored with a backoff: the queue's
+ * broker can take a consumer away while the connection lives: it closes the channel
+ * (`consumer_timeout`, a precondition failure) or cancels the consumer (`basic.cancel`: the
+ * queue was deleted). Either is reported as lost and restored with a backoff: the queue's
  * topology declared again, the consumer started again (on the same channel after a cancel, so the
  * deliveries still running on it can be settled; on a new one after a close). A delivery keeps
  * the channel it came from, so nothing from a dead channel is acknowledged on its successor.

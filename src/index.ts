@@ -39,6 +39,7 @@ export { PayloadTooLargeError } from './protocol/task-request';
 export type { RuntimeSnapshot } from './runtime/runtime-snapshot';
 export { QueueAdmin, type DeadLetterEntry, type QueueSummary } from './admin/queue-admin';
 export type { TaskState, TaskStatus } from './runtime/task-status';
+export type { TaskDescription, TaskStateChange } from './runtime/task-description';
 export { startHttpServer, type HttpServer, type HttpServerOptions } from './http/http-server';
 export { createRuntimeMetrics, type RuntimeMetrics, type RuntimeMetricsOptions } from './metrics/runtime-metrics';
 export { QueueDepthCache, type QueueDepthCacheOptions } from './metrics/queue-depth-cache';

@@ -106,7 +106,7 @@ program
 
 program
   .command('status <task-id>')
-  .description('where a task is: queued, scheduled, running, retrying, succeeded, failed, dead-lettered or unknown')
+  .description('where a task is (queued, scheduled, running, retrying, succeeded, failed, dead-lettered, expired or unknown), its arguments, result or error, and every step of its life')
   .addOption(configOption())
   .addOption(jsonOption())
   .option('--timeout <ms>', 'how long to wait for runtimes to answer', parseMs)

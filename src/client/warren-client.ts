@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { getMethodOptions, getTaskOptions, type JobClass } from '../decorators/task';
 import { ClientClosedError, ConnectionLostError, ExchangeNotFoundError, InvalidArgumentsError, NamespaceNotDeclaredError, NoResultStoreError, RemoteTaskError, ResultStoreError, ResultTimeoutError, UnroutableTaskError, WarrenError, describe } from '../errors';
-import { FINAL_STATES, type ResultStore } from '../results/result-store';
+import { FINAL_STATES, type ResultStore, type StoredTask } from '../results/result-store';
 import { statusOfRow } from '../results/stored-status';
 import { ResultWaiter } from './result-waiter';
+import { describeFrom, statusFrom } from './describe-task';
 import { decodeTaskReply } from '../protocol/task-reply';
 import { encodeTaskRequest } from '../protocol/task-request';
 import type { TopologyNames } from '../topology/topology';
@@ -19,6 +20,7 @@ import { PendingCalls } from './pending-calls';
 import type { CallOptions, RemoteTask, TaskProxy } from './task-proxy';
 import type { ControlReply, ControlRequest } from '../protocol/control-message';
 import type { RuntimeSnapshot } from '../runtime/runtime-snapshot';
+import type { TaskDescription } from '../runtime/task-description';
 import type { TaskStatus } from '../runtime/task-status';
 import type { ScheduleView } from '../schedule/scheduler';
 
@@ -149,23 +151,30 @@ export class WarrenClient {
    * wins, then the store's row. Nobody knows it: `queued` if this client published it, else `unknown`.
    */
   async status(taskId: string, options: { timeoutMs?: number } = {}): Promise<TaskStatus> {
-    // A store that cannot be read leaves the question to the runtimes, as without a store.
-    const row = this.options.resultStore
-      ? await this.openStore()
-          .then((store) => store.get(taskId))
-          .catch((error: unknown) => void this.options.logger.warn({ err: error, taskId }, `status: the result store could not be read, asking the runtimes: ${describe(error)}`))
-      : undefined;
+    const row = await this.storedRow(taskId, 'status');
     if (row && FINAL_STATES.has(row.state)) return statusOfRow(row);
     const replies = await this.ask({ op: 'status', taskId }, options.timeoutMs ?? 500);
-    const known = replies
-      .map((reply) => ('status' in reply ? reply.status : undefined))
-      .filter((status): status is TaskStatus => status !== undefined)
-      .sort((a, b) => (a.since ?? '').localeCompare(b.since ?? ''));
-    const latest = known.at(-1);
-    if (latest) return { ...latest, source: 'runtime' };
-    if (row) return statusOfRow(row);
-    const task = this.published.get(taskId);
-    return task ? { taskId, task, state: 'queued' } : { taskId, state: 'unknown' };
+    return statusFrom(taskId, { row, replies, publishedTask: this.published.get(taskId) });
+  }
+
+  /**
+   * Everything known of a task, for a task page: its status, arguments, result or error (with
+   * stack), and every step of its life (queued, running, retrying, settled) with times, runtime
+   * and thread, from the result store and every runtime that handled it; `next` says what
+   * happens to it next. Arguments come from the store, or from the runtime running it now.
+   */
+  async describe(taskId: string, options: { timeoutMs?: number } = {}): Promise<TaskDescription> {
+    const row = await this.storedRow(taskId, 'describe');
+    const replies = await this.ask({ op: 'status', taskId, describe: true }, options.timeoutMs ?? 500);
+    return describeFrom(taskId, { row, replies, publishedTask: this.published.get(taskId), resultStore: this.options.resultStore !== undefined });
+  }
+
+  /** The store's row of a task; a store that cannot be read leaves the question to the runtimes, as without a store. */
+  private async storedRow(taskId: string, asking: string): Promise<StoredTask | undefined> {
+    if (!this.options.resultStore) return undefined;
+    return this.openStore()
+      .then((store) => store.get(taskId))
+      .catch((error: unknown) => void this.options.logger.warn({ err: error, taskId }, `${asking}: the result store could not be read, asking the runtimes: ${describe(error)}`));
   }
 
   /** Every runtime that answers within the timeout, with what it is doing. */

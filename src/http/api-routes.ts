@@ -154,12 +154,13 @@ export function apiRoutes({ runtime, depths, history, stream }: ApiDependencies)
           return new Answer(404, { error: `No dead letter with task id ${taskId} in '${queue}'` });
         }),
     },
-    // Every runtime's schedules, with the holder's firings: asked over the control exchange, so it takes a moment.
     {
       method: 'GET',
       path: /^\/api\/tasks\/([^/]+)$/,
-      handle: async ({ response, params }) => sendJson(response, 200, await runtime.taskStatus(decodeURIComponent(params[0] ?? ''))),
+      // The task page: its status, arguments, result or error, and its history across the runtimes.
+      handle: async ({ response, params }) => sendJson(response, 200, await runtime.describeTask(decodeURIComponent(params[0] ?? ''))),
     },
+    // Every runtime's schedules, with the holder's firings: asked over the control exchange, so it takes a moment.
     { method: 'GET', path: /^\/api\/schedules$/, handle: async ({ response }) => sendJson(response, 200, { schedules: await runtime.schedules() }) },
     {
       method: 'POST',

@@ -6,12 +6,15 @@ import { buildControlTopology, type TopologyNames } from '../topology/topology';
 import type { Subscription, Transport } from '../transport/transport';
 import type { RuntimeSnapshot } from './runtime-snapshot';
 import type { ScheduleView } from '../schedule/scheduler';
+import type { RuntimeTaskRecord } from './task-description';
 import type { TaskStatus } from './task-status';
 
 /** What the runtime answers with. */
 export interface ControlAnswers {
   snapshot(): RuntimeSnapshot;
   status(taskId: string): TaskStatus | undefined;
+  /** The attempts it saw of a task, for the task page. */
+  record(taskId: string): RuntimeTaskRecord | undefined;
   /** Applied only by the runtime that holds the schedules; the others answer undefined. */
   setSchedulePaused(name: string, paused: boolean): ScheduleView | undefined;
 }
@@ -47,7 +50,7 @@ export class ControlResponder {
   private answer(request: ControlRequest): ControlReply {
     const runtime = this.runtimeId;
     if (request.op === 'inspect') return { runtime, snapshot: this.answers.snapshot() };
-    if (request.op === 'status') return { runtime, status: this.answers.status(request.taskId) };
+    if (request.op === 'status') return request.describe ? { runtime, status: this.answers.status(request.taskId), record: this.answers.record(request.taskId) } : { runtime, status: this.answers.status(request.taskId) };
     return { runtime, schedule: this.answers.setSchedulePaused(request.name, request.paused) };
   }
 

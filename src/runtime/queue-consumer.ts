@@ -115,7 +115,24 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
   /** The task with this id, if it is running here now. */
   findRunning(taskId: string): RunningTask | undefined {
     for (const entry of this.inFlight) {
-      if (entry.running && entry.request?.id === taskId) return { task: entry.request.task, attempt: entry.request.attempt, startedAt: startedAt(entry), progress: entry.progress };
+      const request = entry.request;
+      if (!entry.running || request?.id !== taskId) continue;
+      const { plan, pool } = this.deps;
+      const where = pool.where(taskId);
+      const receivedAt = startedAt(entry);
+      return {
+        task: request.task,
+        queue: plan.queue.name,
+        pool: plan.pool,
+        attempt: request.attempt,
+        args: request.args,
+        receivedAt,
+        dueAt: dueAtOf(entry),
+        startedAt: where?.startedAt ?? receivedAt,
+        threadId: where?.threadId,
+        traceId: traceIdOf(entry.traceparent ?? entry.delivery.properties.headers?.traceparent),
+        progress: entry.progress,
+      };
     }
     return undefined;
   }
@@ -338,9 +355,7 @@ export class QueueConsumer implements StageActions<AdmittedInFlight> {
   ): TaskEvent {
     const { plan } = this.deps;
     const headers = entry.delivery.properties.headers;
-    const publishedAt = positiveInteger(headers?.[HEADERS.publishedAt]);
-    // A task waits from when it became due: its publish, or the end of its countdown or backoff.
-    const readyAt = publishedAt === undefined ? undefined : Math.max(publishedAt, entry.request?.dueAt ?? 0);
+    const readyAt = dueAtOf(entry);
     const durationMs = performance.now() - entry.started;
     const at = Date.now();
     // One object of one shape, with no conditional spreads: this runs once per task.
@@ -394,6 +409,12 @@ async function copyOutcome(copy: Promise<PublishOutcome>): Promise<PublishOutcom
 /** When a delivery was received, in epoch ms. */
 function startedAt(entry: InFlight): number {
   return Date.now() - (performance.now() - entry.started);
+}
+
+/** When a delivery became due (epoch ms): its publish, or the end of its countdown or backoff; a task waits in its queue from then. */
+function dueAtOf(entry: InFlight): number | undefined {
+  const publishedAt = positiveInteger(entry.delivery.properties.headers?.[HEADERS.publishedAt]);
+  return publishedAt === undefined ? undefined : Math.max(publishedAt, entry.request?.dueAt ?? 0);
 }
 
 /** The trace id of a `traceparent` (`00-<trace id>-<span id>-<flags>`), without a regex on the hot path. */

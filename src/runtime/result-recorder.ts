@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { describe, ResultTooLargeError } from '../errors';
 import type { ResultStore } from '../results/result-store';
 import type { TaskEvent } from './task-event';
-import { OUTCOME_STATE } from './task-tracker';
+import { OUTCOME_STATE } from './task-status';
 
 /** What the recorder needs of a run that starts. */
 export interface StartedRun {

@@ -23,6 +23,7 @@ import type { Transport } from '../transport/transport';
 import { QueueAdmin } from '../admin/queue-admin';
 import { ControlResponder } from './control-responder';
 import { EventPublisher } from './event-publisher';
+import type { TaskDescription } from './task-description';
 import { TaskTracker, type RunningTask } from './task-tracker';
 import { formatBanner } from './banner';
 import type { EventLoopStallMonitor } from './event-loop-stall-monitor';
@@ -41,7 +42,6 @@ import { deliveryStages } from './stages/delivery-stages';
 import { StaleBindings } from './stale-bindings';
 import { MAX_LISTED_IN_FLIGHT, type RuntimeSnapshot } from './runtime-snapshot';
 import type { TaskEvent, TaskStartedEvent } from './task-event';
-import type { TaskStatus } from './task-status';
 import { redactUrl } from '../transport/redact-url';
 import { WatchedIoPool } from './watched-io-pool';
 import { openResultStore } from '../results/open-result-store';
@@ -146,6 +146,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.control = new ControlResponder(transport, names, this.id, {
       snapshot: () => this.snapshot(),
       status: (taskId) => this.tracker.get(taskId),
+      record: (taskId) => this.tracker.record(taskId),
       setSchedulePaused: (name, paused) => this.scheduler?.setPaused(name, paused),
     }, logger);
     this.scheduler = schedules.length > 0 ? new Scheduler({ transport, names, runtimeId: this.id, schedules, maxPayloadBytes: config.maxPayloadBytes, logger }) : undefined;
@@ -360,9 +361,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return this.controlClient().pauseSchedule(name, paused, { timeoutMs });
   }
 
-  /** Where a task is, as `client.status` answers it: from the result store when it has finished, else asked of every runtime (the dashboard's task lookup). */
-  taskStatus(taskId: string, timeoutMs = 300): Promise<TaskStatus> {
-    return this.controlClient().status(taskId, { timeoutMs });
+  /** Everything known of a task, as `client.describe` answers it: the dashboard's task page. */
+  describeTask(taskId: string, timeoutMs = 300): Promise<TaskDescription> {
+    return this.controlClient().describe(taskId, { timeoutMs });
   }
 
   /** A client on this runtime's own connection, for questions to every runtime (the dashboard's). Never closed: the runtime closes the transport. */

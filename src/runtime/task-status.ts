@@ -25,3 +25,6 @@ export interface TaskStatus {
   /** Where this answer comes from: a runtime's memory, or the result store. */
   readonly source?: 'runtime' | 'store';
 }
+
+/** The state a task is in after each outcome of an attempt. */
+export const OUTCOME_STATE = { succeeded: 'succeeded', retried: 'retrying', failed: 'failed', rejected: 'dead-lettered', expired: 'expired', scheduled: 'scheduled' } as const satisfies Record<string, TaskState>;

@@ -1,5 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { RetryPolicy } from '../policy/retry-policy';
+import type { QueueType } from '../topology/queue-types';
 import type { ConfigSchedule } from '../schedule/schedule-definitions';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -29,6 +30,13 @@ export interface WarrenConfig {
     username?: string | undefined;
     /** Password, instead of the URL's (no percent-encoding needed). `WARREN_BROKER_PASSWORD` overrides it. */
     password?: string | undefined;
+    /**
+     * The type of the work queues, their dead-letter queues and the delay cascade: `quorum`
+     * (replicated, for a cluster; RabbitMQ 3.10 or later) or `classic`. `queues.<name>.queueType`
+     * sets one queue's. Default `classic`, what queues declared before this option are: RabbitMQ
+     * cannot change an existing queue's type (docs/operations.md, "Queue types").
+     */
+    queueType?: QueueType | undefined;
   };
   /** Globs of job files, relative to the config file. */
   jobs: string | string[];
@@ -125,8 +133,8 @@ export interface WarrenConfig {
     /** The table, created and migrated by Warren; schema-qualified if you like. Default `warren_tasks`. */
     table?: string | undefined;
   };
-  /** Per-queue overrides, by queue name. */
-  queues?: Record<string, { concurrency?: number }>;
+  /** Per-queue overrides, by queue name: `concurrency`, and `queueType` (instead of `broker.queueType`). */
+  queues?: Record<string, { concurrency?: number; queueType?: QueueType }>;
   /** Runs in the main thread and in every CPU worker thread before any job class is resolved. */
   providers?: ProviderSetup | undefined;
   /** Default `info`; `WARREN_LOG_LEVEL` overrides it. */

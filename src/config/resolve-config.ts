@@ -4,6 +4,7 @@ import { ConfigError } from '../errors';
 import { runOptionSchemas } from '../options/run-options';
 import { RESULT_STORE_DEFAULTS } from '../results/open-result-store';
 import { TABLE_NAME } from '../results/postgres-schema';
+import { QUEUE_TYPES } from '../topology/queue-types';
 import type { WarrenConfig } from './define-config';
 import type { ResolvedConfig } from './resolved-config';
 import { lazily } from '../util/lazily';
@@ -19,6 +20,7 @@ const schemas = lazily(() => {
 
 function buildSchemas(z: typeof Zod) {
   const positiveInt = z.number().int().positive();
+  const queueType = z.enum(QUEUE_TYPES as [string, ...string[]]);
 
   const brokerUrl = z
     .string()
@@ -42,6 +44,7 @@ function buildSchemas(z: typeof Zod) {
         consumerTimeoutMs: positiveInt.optional(),
         username: z.string().min(1).optional(),
         password: z.string().optional(),
+        queueType: queueType.optional(),
       })
       .optional(),
     defaults: runOptionSchemas().defaultsSchema.optional(),
@@ -71,7 +74,7 @@ function buildSchemas(z: typeof Zod) {
         table: z.string().regex(TABLE_NAME, 'must be a lower-case identifier, optionally schema-qualified (warren_tasks, jobs.warren_tasks)').optional(),
       })
       .optional(),
-    queues: z.record(z.string(), z.strictObject({ concurrency: positiveInt.optional() })).optional(),
+    queues: z.record(z.string(), z.strictObject({ concurrency: positiveInt.optional(), queueType: queueType.optional() })).optional(),
     schedules: z
       .record(
         z.string().min(1),
@@ -147,6 +150,7 @@ export function resolveConfig(
       username: nonEmpty(env.WARREN_BROKER_USERNAME) ?? config.broker?.username,
       // A password is taken as given: spaces may be part of it. Only an unset or empty variable falls back to the file.
       password: env.WARREN_BROKER_PASSWORD || config.broker?.password,
+      queueType: config.broker?.queueType ?? 'classic',
     },
     defaults: {
       softTimeLimitMs: config.defaults?.softTimeLimitMs ?? 300_000,

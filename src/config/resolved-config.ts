@@ -1,5 +1,6 @@
 import type { RunDefaults } from '../registry/task-definition';
 import type { ConfigSchedule } from '../schedule/schedule-definitions';
+import type { QueueType } from '../topology/queue-types';
 import type { LogLevel, ProviderSetup } from './define-config';
 
 /** The config with every default filled in and every field checked. */
@@ -14,6 +15,8 @@ export interface ResolvedConfig {
     /** Credentials apart from the URL; when set, they win over the URL's. */
     readonly username: string | undefined;
     readonly password: string | undefined;
+    /** Of every durable queue a queue of `queues` does not set otherwise. */
+    readonly queueType: QueueType;
   };
   readonly defaults: RunDefaults;
   readonly maxRedeliveries: number;
@@ -27,7 +30,7 @@ export interface ResolvedConfig {
   };
   /** The result store, when there is one. */
   readonly results: { readonly url: string; readonly retentionMs: number; readonly maxResultBytes: number; readonly table: string; readonly trackStarted: boolean } | undefined;
-  readonly queues: Readonly<Record<string, { readonly concurrency?: number }>>;
+  readonly queues: Readonly<Record<string, { readonly concurrency?: number; readonly queueType?: QueueType }>>;
   readonly schedules: Readonly<Record<string, ConfigSchedule>>;
   readonly providers: ProviderSetup | undefined;
   readonly logLevel: LogLevel;

@@ -1,3 +1,4 @@
+import { queueTypeArguments, type QueueType } from './queue-types';
 import type { BindingDeclaration, ExchangeBindingDeclaration, ExchangeDeclaration, QueueDeclaration, TopologyNames } from './topology';
 
 /**
@@ -54,8 +55,15 @@ export function levelsWaitedIn(delayMs: number): number[] {
     .map(([header]) => Number(header.slice('warren-delay-'.length)));
 }
 
-/** Pure: the exchanges, queues and bindings of the cascade for a namespace. Idempotent to declare again. */
-export function buildDelayCascade(names: TopologyNames): {
+/**
+ * Pure: the exchanges, queues and bindings of the cascade for a namespace. Idempotent to declare
+ * again. Quorum levels (RabbitMQ 3.10 or later: queue TTL on quorum queues) hand an expired
+ * message on at least once, so a retry or countdown waiting in them outlives a node.
+ */
+export function buildDelayCascade(
+  names: TopologyNames,
+  type: QueueType = 'classic',
+): {
   exchanges: ExchangeDeclaration[];
   queues: QueueDeclaration[];
   bindings: BindingDeclaration[];
@@ -71,7 +79,7 @@ export function buildDelayCascade(names: TopologyNames): {
     const queue = names.delayLevelQueue(level);
     const digit = delayDigitHeader(level);
     exchanges.push({ name: exchange, type: 'headers', durable: true });
-    queues.push({ name: queue, durable: true, arguments: { 'x-message-ttl': 2 ** level, 'x-dead-letter-exchange': next } });
+    queues.push({ name: queue, durable: true, arguments: { 'x-message-ttl': 2 ** level, 'x-dead-letter-exchange': next, ...queueTypeArguments(type, { deadLetters: true }) } });
     bindings.push({ queue, exchange, routingKey: '', arguments: { 'x-match': 'all', [digit]: 1 } });
     exchangeBindings.push({ destination: next, source: exchange, routingKey: '', arguments: { 'x-match': 'all', [digit]: 0 } });
   }

@@ -1,5 +1,6 @@
 import type { QueueDefinition } from '../registry/task-definition';
 import { buildDelayCascade } from './delay-cascade';
+import { CLASSIC_QUEUES, queueTypeArguments, type QueueTypes } from './queue-types';
 
 export interface ExchangeDeclaration {
   readonly name: string;
@@ -115,9 +116,10 @@ export function buildControlTopology(names: TopologyNames, runtimeId: string): T
  *
  * Delays (retries, countdowns, hand-backs) walk the delay cascade shared by every work queue
  * (delay-cascade.ts), which ends at the tasks exchange: a message comes back by its task name.
+ * `types` says which queues are quorum (queue-types.ts); without it, all are classic.
  */
-export function buildTopology(queues: readonly QueueDefinition[], names: TopologyNames): Topology {
-  const cascade = buildDelayCascade(names);
+export function buildTopology(queues: readonly QueueDefinition[], names: TopologyNames, types: QueueTypes = CLASSIC_QUEUES): Topology {
+  const cascade = buildDelayCascade(names, types.namespace);
   const exchanges: ExchangeDeclaration[] = [
     { name: names.tasksExchange, type: 'direct', durable: true },
     { name: names.deadLetterExchange, type: 'direct', durable: true },
@@ -128,14 +130,20 @@ export function buildTopology(queues: readonly QueueDefinition[], names: Topolog
   for (const queue of [...queues].sort((a, b) => a.name.localeCompare(b.name))) {
     const work = names.workQueue(queue.name);
     const dead = names.deadLetterQueue(queue.name);
+    // A dead-letter queue has its work queue's type: what failed survives whatever the work would have.
+    const type = types.of(queue.name);
     declarations.push(
       {
         name: work,
         durable: true,
         // A message the runtime rejects without requeue (it could not even be read) still lands in the DLQ.
-        arguments: { 'x-dead-letter-exchange': names.deadLetterExchange, 'x-dead-letter-routing-key': queue.name },
+        arguments: {
+          'x-dead-letter-exchange': names.deadLetterExchange,
+          'x-dead-letter-routing-key': queue.name,
+          ...queueTypeArguments(type, { deadLetters: true, deliveryLimit: types.deliveryLimit }),
+        },
       },
-      { name: dead, durable: true, arguments: {} },
+      { name: dead, durable: true, arguments: queueTypeArguments(type, { deadLetters: false }) },
     );
     bindings.push({ queue: dead, exchange: names.deadLetterExchange, routingKey: queue.name });
     for (const task of [...queue.tasks].sort()) {

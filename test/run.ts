@@ -14,7 +14,7 @@
  * with CI=true it fails the run instead, so a missing broker never turns CI green. The unit tier
  * sets WARREN_TEST_TIER=unit and leaves those files out, so it has nothing to fail.
  *
- *   1. type-check   npx tsc -p tsconfig.json --noEmit
+ *   1. type-check   npx tsc -p tsconfig.json --noEmit, and -p src/http/tsconfig.dashboard.json
  *   2. lint         npx eslint .            (skipped while there is no eslint.config.*)
  *   3. cycles       dpdm --circular -T, over src/
  *   4. broker       ensureRabbitMqInstalled() + startRabbitNode(); started in the background
@@ -90,6 +90,11 @@ async function staticChecks(): Promise<boolean> {
   say('type-check: npx tsc -p tsconfig.json --noEmit');
   if ((await run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'])) !== 0) {
     say('type-check FAILED');
+    return false;
+  }
+  say('type-check: npx tsc -p src/http/tsconfig.dashboard.json (the dashboard script, against the DOM)');
+  if ((await run('npx', ['tsc', '-p', 'src/http/tsconfig.dashboard.json'])) !== 0) {
+    say('type-check of the dashboard script FAILED');
     return false;
   }
   say(`type-check ok (${secs(t)})`);

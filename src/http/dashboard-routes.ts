@@ -9,9 +9,13 @@ import type { Route } from './routes';
 const NONCE_PLACEHOLDER = /__NONCE__/g;
 let template: string | undefined;
 
-/** The page is one HTML file with inline CSS and JS (no build step, no external assets); read once. */
+/**
+ * The page is one HTML file with inline CSS and JS (no build step, no external assets); read once.
+ * Its script lives in dashboard.js, where the compiler checks it against the DOM and the API's types.
+ */
 function pageTemplate(): string {
-  template ??= readFileSync(path.join(__dirname, 'dashboard.html'), 'utf8');
+  // A function, so `$&` and the like in the script stay as they are.
+  template ??= readFileSync(path.join(__dirname, 'dashboard.html'), 'utf8').replace('__SCRIPT__', () => readFileSync(path.join(__dirname, 'dashboard.js'), 'utf8'));
   return template;
 }
 

@@ -69,20 +69,23 @@ test('given the dashboard in Chromium, when tasks run, a dead letter is replayed
     runLog.release(heldKey);
     await page.locator(`#inflight tr[data-task="${heldId}"]`).waitFor({ state: 'detached' });
 
-    // Found by its id: state, and the result read from the (embedded) result store.
+    // Found by its id: its page, with the result read from the (embedded) result store; back to the dashboard.
     await page.locator('#task-id').fill(id);
     await page.locator('#task-form button[type="submit"]').click();
-    const found = page.locator(`#task table[data-task="${id}"][data-state="succeeded"]`);
+    const found = page.locator(`#task-view[data-task-id="${id}"][data-state="succeeded"]`);
     await found.waitFor();
-    const shown = await found.innerText();
-    assert.match(shown, /Task\s+Maths\.add/);
-    assert.match(shown, /Result\s+5/);
-    assert.match(shown, /From\s+the result store/);
+    assert.match(await found.locator('[data-result]').innerText(), /^5$/);
+    assert.match(await found.locator('[data-fact="source"]').innerText(), /the result store/);
+    assert.equal(await page.locator('#overview').isHidden(), true, 'the task page stands alone');
+    await page.locator('#back').click();
+    await page.locator('#queues tr[data-queue="fx-io"]').waitFor();
+    assert.equal(await page.locator('#task-page').isHidden(), true);
 
     // A task with a countdown shows as scheduled, with its due time, then runs.
     const later = await stack.client.proxy(MathJobs).add.with({ delayMs: 1_500 }).enqueue(4, 5);
     assert.match(await page.locator(`#recent tr[data-task-id="${later}"][data-outcome="scheduled"]`).innerText(), /due \d{2}:\d{2}:\d{2}/);
     await page.locator(`#recent tr[data-task-id="${later}"][data-outcome="succeeded"]`).waitFor();
+    assert.equal(await page.locator(`#failures [data-task-id="${later}"]`).count(), 0, 'a countdown is not a failure');
 
     // A dead letter shows up with its reason, and in the failures.
     const key = `browser-gate-${randomNamespace()}`;
@@ -216,6 +219,87 @@ test('given dead letters in Chromium, the card pages newest first, keeps an open
     await page.locator('#dead [data-dead-unknown]', { hasText: 'Dead letters unknown: the broker has not answered (The broker did not report queue depths within 3000 ms).' }).waitFor();
     assert.equal(await page.locator('#dead .empty').count(), 0, 'no "No dead letters." while unknown');
     assert.deepEqual(pageErrors, []);
+  } finally {
+    await browser?.close();
+    await stack.stop();
+  }
+});
+
+test('given Chromium, a task opened from the lists has a page with its arguments, result or error, and every step; the lists filter by task, queue and outcome, and pause', { timeout: 120_000 }, async () => {
+  const stack = await startHttpStack();
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  try {
+    browser = await launchChromium();
+    const { page } = browser;
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+    await page.goto(stack.http.url);
+    await page.locator('#live.on').waitFor();
+
+    // Fails twice, then succeeds on its third attempt: its page tells all nine steps.
+    const key = `page-flaky-${randomNamespace()}`;
+    const flakyId = await stack.client.proxy(RetryJobs).flaky.enqueue(key, 2);
+    await page.locator(`#recent tr[data-task-id="${flakyId}"][data-outcome="succeeded"]`).waitFor();
+    await page.locator(`#recent tr[data-task-id="${flakyId}"][data-outcome="succeeded"] a.task-link`).click();
+    const view = page.locator(`#task-view[data-task-id="${flakyId}"][data-state="succeeded"]`);
+    await view.waitFor();
+    assert.equal(new URL(page.url()).hash, `#/task/${flakyId}`, 'a page of its own, with an address to share');
+    const steps = await view.locator('tr[data-step]').evaluateAll((rows) => rows.map((row) => `${row.getAttribute('data-step')}@${row.getAttribute('data-attempt')}`));
+    assert.deepEqual(steps, ['queued@1', 'running@1', 'retrying@1', 'queued@2', 'running@2', 'retrying@2', 'queued@3', 'running@3', 'succeeded@3']);
+    assert.match(await view.locator('tr[data-step="retrying"]').first().innerText(), /flaky failure on attempt 1/);
+    assert.deepEqual(JSON.parse(await view.locator('[data-args] pre').innerText()), [key, 2]);
+    assert.equal(await view.locator('[data-result] pre').innerText(), '3');
+    assert.match(await view.locator('[data-fact="queue"]').innerText(), /fx-retry\s+io/);
+    assert.match(await view.locator('[data-fact="thread"]').innerText(), /main thread/);
+    assert.match(await view.locator('[data-next]').innerText(), /^Done: the result store keeps its result/);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-task.png'), fullPage: true });
+
+    // A failed one, opened from the failures: its error with the stack, and how to replay it.
+    await page.goBack();
+    await assert.rejects(stack.client.proxy(RetryJobs).permanent(`page-permanent-${randomNamespace()}`), RemoteTaskError);
+    const failure = page.locator('#failures .failure[data-outcome="failed"]', { hasText: 'RetryJobs.permanent' });
+    await failure.waitFor();
+    const failedId = (await failure.getAttribute('data-task-id')) as string;
+    await failure.locator('a.task-link').click();
+    const failed = page.locator(`#task-view[data-task-id="${failedId}"][data-state="failed"]`);
+    await failed.waitFor();
+    assert.match(await failed.locator('[data-error]').innerText(), /^NonRetryableError: this record does not exist$/);
+    assert.match(await failed.locator('pre').last().innerText(), /NonRetryableError: this record does not exist\n\s+at /);
+    assert.match(await failed.locator('[data-next]').innerText(), new RegExp(`warren dlq replay fx-retry --id ${failedId}`));
+
+    // Straight to an unknown id: the page says nobody knows it.
+    await page.goto(`${stack.http.url}#/task/no-such-task`);
+    await page.locator('#task-view[data-state="unknown"] [data-next]', { hasText: 'Neither the result store nor any runtime knows this id' }).waitFor();
+    await page.locator('#back').click();
+
+    // Filters: by task, by queue, by outcome.
+    await page.locator('#filter-task option[value="RetryJobs.flaky"]').waitFor({ state: 'attached' });
+    await page.locator('#filter-task').selectOption('RetryJobs.flaky');
+    await page.locator('#recent tr[data-task-id]').first().waitFor();
+    assert.deepEqual([...new Set(await page.locator('#recent td.name').evaluateAll((cells) => cells.map((cell) => cell.firstChild?.textContent)))], ['RetryJobs.flaky']);
+    await page.locator('#filter-outcome').selectOption('retried');
+    assert.deepEqual(await page.locator('#recent tr[data-task-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-outcome'))), ['retried', 'retried']);
+    assert.equal(await page.locator('#failures .failure').count(), 2, 'the failures list filters the same way');
+    await page.locator('#filter-task').selectOption('');
+    await page.locator('#filter-outcome').selectOption('');
+    await page.locator('#filter-queue').selectOption('fx-io');
+    await page.locator('#recent .empty', { hasText: 'No recent task matches the filters.' }).waitFor();
+    await page.locator('#filter-queue').selectOption('');
+
+    // Pause: what finishes meanwhile is counted, not shown, until Resume.
+    await page.locator('#pause').click();
+    await page.locator('#pause[data-paused="true"]', { hasText: 'Resume' }).waitFor();
+    const whilePaused = await stack.client.proxy(MathJobs).add.enqueue(40, 2);
+    await page.locator('#paused-note', { hasText: 'Paused: 1 task finished since' }).waitFor();
+    assert.equal(await page.locator(`#recent tr[data-task-id="${whilePaused}"]`).count(), 0, 'held still while paused');
+    await page.locator('#pause').click();
+    await page.locator(`#recent tr[data-task-id="${whilePaused}"][data-outcome="succeeded"]`).waitFor();
+    assert.equal(await page.locator('#paused-note').innerText(), '');
+    assert.deepEqual(pageErrors, [], 'no script errors and no CSP violations');
   } finally {
     await browser?.close();
     await stack.stop();

@@ -96,6 +96,12 @@ describe('warren CLI against a running runtime on RabbitMQ', { skip: node.skip }
     const status = await run('status', entry!.taskId, '--json');
     assert.equal(status.code, 1, 'a failed task exits 1');
     assert.equal((JSON.parse(status.stdout) as { state: string }).state, 'failed');
+    // Its page in the terminal: asked of the runtime over RabbitMQ, its steps and how to replay it.
+    const page = await run('status', entry!.taskId);
+    assert.match(page.stdout, new RegExp(`^${entry!.taskId} failed \\(RetryJobs\\.gate, attempt 1\\)`));
+    assert.match(page.stdout, /^\s+\S+Z\s+running\s+attempt 1\s+\S+ main thread$/m);
+    assert.match(page.stdout, /^\s+\S+Z\s+failed\s+attempt 1\s+\S+ main thread\s+NonRetryableError: gate .* is closed$/m);
+    assert.match(page.stdout, new RegExp(`next\\s+Kept in the dead letters of 'fx-retry': \`warren dlq replay fx-retry --id ${entry!.taskId}\``));
 
     const refused = await run('dlq', 'replay', 'fx-retry');
     assert.equal(refused.code, 2, 'no terminal and no --yes: refused');

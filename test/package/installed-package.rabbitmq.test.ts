@@ -301,6 +301,11 @@ describe('Warren installed from its tarball into a project outside the repositor
     const status = await run(warren(), ['status', ids[999] as string, '--json', '--timeout', '200'], { cwd: project, env: storeEnv() });
     const { state, source, progress } = JSON.parse(status.stdout) as { state: string; source: string; progress: unknown };
     assert.deepEqual({ state, source, progress }, { state: 'succeeded', source: 'store', progress: { n: 999 } }, 'read from the store, the progress the task reported kept on its row');
+    // The task's page from the installed CLI, with no runtime left to ask: the store's row tells its arguments and its steps.
+    const { args, history, next } = JSON.parse(status.stdout) as { args: unknown; history: Array<{ state: string }>; next: string };
+    assert.deepEqual(args, [999]);
+    assert.deepEqual(history.map((step) => step.state), ['queued', 'running', 'succeeded']);
+    assert.match(next, /^Done: the result store keeps its result/);
   });
 
   test('with the SDK loaded by node --require, one trace runs from the caller\'s span through an I/O task and a CPU task (its span made in the worker thread)', { timeout: 120_000 }, async () => {

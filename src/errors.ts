@@ -44,6 +44,27 @@ export class TopologyMismatchError extends WarrenError {
   }
 }
 
+/**
+ * A queue exists with another type (classic, quorum) than the config gives it. RabbitMQ cannot
+ * change a queue's type: keep the type it has, or move the queue over (docs/operations.md).
+ */
+export class QueueTypeMismatchError extends TopologyMismatchError {
+  constructor(
+    readonly queue: string,
+    readonly existingType: string,
+    readonly configuredType: string,
+    options: { cause?: unknown; differences: TopologyMismatchError['differences'] },
+  ) {
+    super(
+      queue,
+      `it is a ${existingType} queue, and the config makes it ${configuredType} (broker.queueType, or queues.<name>.queueType for a work queue and its dead-letter queue). ` +
+        `RabbitMQ cannot change a queue's type: set queueType: '${existingType}' for it to keep it as it is, or move it to ${configuredType} ` +
+        `(stop the runtimes once it is empty, rabbitmqctl delete_queue ${queue}, start again; docs/operations.md, "Queue types: classic and quorum")`,
+      options,
+    );
+  }
+}
+
 /** The broker connection failed or was lost. */
 export class TransportError extends WarrenError {}
 

@@ -33,6 +33,7 @@ const HISTORY_HEADERS = [
   HEADERS.redeliveries,
   HEADERS.dueAt,
   ...DELAY_DIGIT_HEADERS,
+  'x-delivery-count',
   'x-death',
   'x-first-death-exchange',
   'x-first-death-queue',
@@ -53,8 +54,8 @@ export function describeDeadLetter(delivery: Delivery): DeadLetterEntry {
   return {
     taskId: delivery.properties.messageId,
     task: text(HEADERS.task),
-    errorName: text(HEADERS.deadErrorName),
-    reason: text(HEADERS.deadReason),
+    errorName: text(HEADERS.deadErrorName) ?? (text('x-first-death-reason') === 'delivery_limit' ? 'RedeliveryLimitError' : undefined),
+    reason: text(HEADERS.deadReason) ?? brokerReason(text('x-first-death-reason')),
     stack: text(HEADERS.deadStack),
     attempts: positiveInteger(headers[HEADERS.deadAttempts]) ?? (headers[HEADERS.deadAttempts] === 0 ? 0 : undefined),
     firstFailureAt: text(HEADERS.firstFailureAt),
@@ -63,4 +64,10 @@ export function describeDeadLetter(delivery: Delivery): DeadLetterEntry {
     body: delivery.body.subarray(0, 4096).toString('utf8'),
     bytes: delivery.body.length,
   };
+}
+
+/** Why a quorum queue itself dead-lettered a message that no runtime gave a reason for (`x-first-death-reason`). */
+function brokerReason(reason: string | undefined): string | undefined {
+  if (reason !== 'delivery_limit') return undefined;
+  return "RabbitMQ dead-lettered it: delivered more times than the quorum queue's x-delivery-limit without being acknowledged (a task that crashes its runtime does this)";
 }

@@ -94,8 +94,11 @@ export class Republisher {
   }
 }
 
-/** What a walk through the cascade leaves on a message: its digits, and the broker's record of each level it expired from. */
-const CASCADE_HISTORY = new Set([...DELAY_DIGIT_HEADERS, 'x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-last-death-exchange', 'x-last-death-queue', 'x-last-death-reason']);
+/**
+ * What a walk through the cascade leaves on a message: its digits, and the broker's record of each
+ * level it expired from; and a quorum queue's delivery count, which a fresh copy starts again.
+ */
+const CASCADE_HISTORY = new Set([...DELAY_DIGIT_HEADERS, 'x-delivery-count', 'x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-last-death-exchange', 'x-last-death-queue', 'x-last-death-reason']);
 
 /** Long header values are cut so a copy always fits AMQP's 64 KiB header table; the body is untouched. */
 const MAX_HEADER_CHARS = 2_000;

@@ -16,6 +16,7 @@ import type { Pool } from '../pools/pool';
 import { scanRegistry } from '../registry/scan-registry';
 import type { TaskRegistry } from '../registry/task-registry';
 import { TopologyNames, buildTopology } from '../topology/topology';
+import { queueTypesOf } from '../topology/queue-types';
 import { blockedReason } from '../transport/broker-alarm';
 import { reportsConsumerState, type ConsumerStateChange } from '../transport/consumer-state';
 import { openPublishingTransport, openTransport } from '../transport/open-transport';
@@ -154,7 +155,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.consumedQueues = [...plans.map((plan) => plan.brokerQueue), names.controlQueue(this.id)];
     const staleBindings = new StaleBindings(transport, names, logger);
     const republisher = new Republisher(publishing, names, this.id);
-    const stages = deliveryStages(republisher, { maxRedeliveries: config.maxRedeliveries, requeueDelayMs: config.requeueDelayMs });
+    const queueTypes = queueTypesOf(config);
+    // A quorum queue counts deliveries itself: a redelivery runs as it is, bounded by that count.
+    const stages = deliveryStages(republisher, { maxRedeliveries: config.maxRedeliveries, requeueDelayMs: config.requeueDelayMs, brokerCounts: (queue) => queueTypes.of(queue) === 'quorum' });
     const results = store && config.results ? new ResultRecorder(store, { runtimeId: this.id, maxResultBytes: config.results.maxResultBytes, trackStarted: config.results.trackStarted, logger }) : undefined;
     this.consumers = plans.map(
       (plan) =>
@@ -213,7 +216,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       opened.transport = transport;
       const publishing = await openPublishingTransport(transport, config.broker.url, connection);
       opened.publishing = publishing;
-      await transport.declare(buildTopology(registry.queues(), names));
+      await transport.declare(buildTopology(registry.queues(), names, queueTypesOf(config)));
 
       // Progress reported by a task goes to the runtime, made once the pools are open.
       const relay: { to: (taskId: string, value: unknown) => void } = { to: () => {} };

@@ -2,7 +2,7 @@ import type { Channel, ChannelModel } from 'amqplib';
 import { TopologyMismatchError, TransportError, describe } from '../errors';
 import type { QueueDeclaration, Topology } from '../topology/topology';
 import { eachBounded } from '../util/each-bounded';
-import { describeDifferences, queueArgumentDifferences } from './queue-mismatch';
+import { describeDifferences, queueArgumentDifferences, queueTypeMismatch } from './queue-mismatch';
 
 /** One declaration: what it names (for the error) and the queue it declares, if it does. */
 interface Step {
@@ -74,6 +74,8 @@ async function declarationError(connection: ChannelModel, step: Step | undefined
   const declaring = step?.queue;
   const differences = declaring ? await queueArgumentDifferences(connection, declaring.name, declaring.durable, declaring.arguments ?? {}, message).catch(() => []) : [];
   if (differences.length === 0) return new TopologyMismatchError(entity, message.replace(/^.*PRECONDITION_FAILED - /, ''), { cause: error });
+  const typeChange = queueTypeMismatch(entity, differences, error);
+  if (typeChange) return typeChange;
   return new TopologyMismatchError(
     entity,
     `${describeDifferences(differences)}. RabbitMQ cannot change a queue's arguments: delete the queue (rabbitmqctl delete_queue ${entity}; its messages go with it) ` +

@@ -1,4 +1,5 @@
 import type { ChannelModel } from 'amqplib';
+import { QueueTypeMismatchError } from '../errors';
 
 /** One argument on which an existing queue and Warren's declaration differ; `undefined`: not set. */
 export interface ArgumentDifference {
@@ -30,9 +31,9 @@ function parseSide(text: string): Side {
   return { value: text.slice(1, -1), type: undefined };
 }
 
-/** The value to declare so that RabbitMQ finds this side equivalent: numbers for its numeric types. */
-function asDeclared(side: { value: string; type: string | undefined }): unknown {
-  const numeric = side.type !== undefined && /int|long|short|byte|float|double|decimal/.test(side.type);
+/** The value to declare so that RabbitMQ finds this side equivalent: numbers for its numeric types (`long` is one, `longstr` a string). */
+export function asDeclared(side: { value: string; type: string | undefined }): unknown {
+  const numeric = side.type !== undefined && side.type !== 'longstr' && /int|long|short|byte|float|double|decimal/.test(side.type);
   if (numeric) return Number(side.value);
   if (side.type === 'bool') return side.value === 'true';
   return side.value;
@@ -75,4 +76,11 @@ export async function queueArgumentDifferences(connection: ChannelModel, queue: 
 export function describeDifferences(differences: readonly ArgumentDifference[]): string {
   const show = (value: string | undefined) => (value === undefined ? 'none' : `'${value}'`);
   return differences.map(({ argument, existing, declared }) => `${argument}: the queue has ${show(existing)}, Warren declares ${show(declared)}`).join('; ');
+}
+
+/** The error for a queue whose type differs from the declared one (a queue without `x-queue-type` is classic), or undefined when its type is not among the differences. */
+export function queueTypeMismatch(queue: string, differences: readonly ArgumentDifference[], cause: unknown): QueueTypeMismatchError | undefined {
+  const type = differences.find((difference) => difference.argument === 'x-queue-type');
+  if (!type) return undefined;
+  return new QueueTypeMismatchError(queue, type.existing ?? 'classic', type.declared ?? 'classic', { cause, differences });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeDifferences, parseInequivalentArg } from '../../src/transport/queue-mismatch';
+import { asDeclared, describeDifferences, parseInequivalentArg } from '../../src/transport/queue-mismatch';
 
 // RabbitMQ 3.10's own wording, as the broker sent it.
 test('RabbitMQ\'s inequivalent-argument messages are read in each of the forms it writes', () => {
@@ -21,6 +21,14 @@ test('RabbitMQ\'s inequivalent-argument messages are read in each of the forms i
     current: { value: '10', type: 'signedint' },
   });
   assert.equal(parseInequivalentArg('NOT_FOUND - no queue'), undefined);
+});
+
+test("the queue's side is declared back with its AMQP type: a longstr stays a string, numbers and booleans are not", () => {
+  assert.equal(asDeclared({ value: 'at-least-once', type: 'longstr' }), 'at-least-once');
+  assert.equal(asDeclared({ value: '6', type: 'byte' }), 6);
+  assert.equal(asDeclared({ value: '10', type: 'long' }), 10);
+  assert.equal(asDeclared({ value: 'true', type: 'bool' }), true);
+  assert.equal(asDeclared({ value: 'quorum', type: undefined }), 'quorum');
 });
 
 test('differences read as one line each side', () => {

@@ -2,7 +2,7 @@ import type { Republisher } from '../republisher';
 import { argumentStage } from './argument-stage';
 import { delayStage } from './delay-stage';
 import { expiryStage } from './expiry-stage';
-import { redeliveryStage } from './redelivery-stage';
+import { redeliveryStage, type RedeliveryOptions } from './redelivery-stage';
 import type { DeliveryStage } from './stage';
 
 /**
@@ -11,6 +11,6 @@ import type { DeliveryStage } from './stage';
  * (only a message about to run can be the one that crashed a runtime), and the arguments are
  * checked last, just before the run.
  */
-export function deliveryStages(republisher: Republisher, options: { maxRedeliveries: number; requeueDelayMs: number }): readonly DeliveryStage[] {
+export function deliveryStages(republisher: Republisher, options: RedeliveryOptions): readonly DeliveryStage[] {
   return [expiryStage, delayStage(republisher), redeliveryStage(republisher, options), argumentStage];
 }

@@ -6,9 +6,10 @@ import { TaskTimeLimitError, UnsendableValueError, WorkerCrashedError, describe 
 import { isRetryable } from '../policy/retry-policy';
 import { serializeError } from '../protocol/serialized-error';
 import type { Deadline } from '../util/deadline-clock';
-import { isLeftoverRejection, isTaskProgress, type CpuTaskMessage, type CpuWorkerData, type LeftoverRejection } from './cpu-worker-protocol';
+import { isLeftoverRejection, isTaskProgress, isThreadHeapOver, isThreadLoaded, type CpuTaskMessage, type CpuWorkerData, type JobModule, type LeftoverRejection } from './cpu-worker-protocol';
 import type { Pool, RunResult, TaskRun } from './pool';
 import { TaskStartTimes } from './task-start-times';
+import { ThreadRecycler, type RecycleReason, type ThreadRecycle } from './thread-recycler';
 import { workerNodeOptions } from './worker-exec-argv';
 
 export interface CpuPoolOptions {
@@ -20,6 +21,13 @@ export interface CpuPoolOptions {
   readonly logger: Logger;
   /** Where a task's `currentTask().progress(value)` goes. */
   readonly onProgress?: (taskId: string, value: unknown) => void;
+  /** Replace a thread after this many tasks. */
+  readonly maxTasksPerThread?: number | undefined;
+  /** Replace a thread whose heap in use after a task passes this many MB. */
+  readonly maxHeapMbPerThread?: number | undefined;
+  /** The job classes of the CPU tasks: a spare thread loads them before it replaces one. */
+  readonly jobModules?: readonly JobModule[];
+  readonly onRecycle?: (recycle: ThreadRecycle) => void;
 }
 
 /**
@@ -36,15 +44,24 @@ export class CpuPool implements Pool {
   private readonly startTimes = new TaskStartTimes();
   /** The start-time slot of each task handed over and not finished, by task id. */
   private readonly slots = new Map<string, number>();
+  private readonly recycler: ThreadRecycler | undefined;
 
   constructor(options: CpuPoolOptions) {
     this.capacity = options.threads;
+    const { maxTasksPerThread, maxHeapMbPerThread } = options;
+    const recycling = maxTasksPerThread !== undefined || maxHeapMbPerThread !== undefined;
     const workerData: CpuWorkerData = {
       configFile: options.configFile,
       niceness: options.niceness,
       schedIdle: options.schedIdle,
       taskStartTimes: this.startTimes.buffer,
+      ...(recycling && { preload: options.jobModules ?? [], maxHeapMbPerThread }),
     };
+    const terminate = (id: number): void => void this.piscina.threads.find((thread) => thread.threadId === id)?.terminate();
+    const recycler = recycling ? new ThreadRecycler({ threads: options.threads, maxTasksPerThread, maxHeapMbPerThread, logger: options.logger, terminate, onRecycle: options.onRecycle }) : undefined;
+    this.recycler = recycler;
+    // Recycling keeps one spare thread loaded beyond `threads` (thread-recycler.ts says why).
+    const workers = recycler ? options.threads + 1 : options.threads;
     const node = workerNodeOptions();
     if (node.processWide.length > 0) {
       options.logger.debug({ flags: node.processWide }, `Node options ${node.processWide.join(' ')} are process-wide: CPU worker threads have them without being passed them`);
@@ -57,8 +74,8 @@ export class CpuPool implements Pool {
     const { Piscina: PiscinaPool } = require('piscina') as typeof import('piscina'); // on use: a runtime without CPU queues never opens it
     this.piscina = new PiscinaPool({
       filename: path.join(__dirname, 'cpu-worker-entry.js'),
-      minThreads: options.threads,
-      maxThreads: options.threads,
+      minThreads: workers,
+      maxThreads: workers,
       idleTimeout: Number.POSITIVE_INFINITY,
       concurrentTasksPerWorker: 1,
       // Tasks arrive as messages, so a thread's event loop runs between them and timers a job set
@@ -67,12 +84,19 @@ export class CpuPool implements Pool {
       workerData,
       execArgv: node.execArgv,
       resourceLimits: maxOldGenerationSizeMb ? { maxOldGenerationSizeMb } : undefined,
+      loadBalancer: recycler?.balance,
     });
+    if (recycler) {
+      this.piscina.on('workerCreate', (worker: Parameters<ThreadRecycler['created']>[0]) => recycler.created(worker));
+      this.piscina.on('workerDestroy', () => recycler.destroyed());
+    }
     // Errors outside any task (a worker dying while idle): piscina replaces the worker; say so.
     this.piscina.on('error', (error: unknown) => options.logger.error({ err: error }, 'CPU worker error outside a task'));
     this.piscina.on('message', (message: unknown) => {
       if (isTaskProgress(message)) options.onProgress?.(message.taskId, JSON.parse(message.encoded));
       else if (isLeftoverRejection(message)) logLeftover(options.logger, message);
+      else if (isThreadLoaded(message)) recycler?.threadLoaded(message.thread);
+      else if (isThreadHeapOver(message)) recycler?.heapOver(message.thread, message.heapMb);
     });
   }
 
@@ -82,6 +106,16 @@ export class CpuPool implements Pool {
 
   get workerRestarts(): number {
     return this.restarts;
+  }
+
+  /** Threads replaced for passing maxTasksPerThread or maxHeapMbPerThread, by reason; undefined when neither is set. */
+  get threadsRecycled(): Readonly<Record<RecycleReason, number>> | undefined {
+    return this.recycler?.recycled;
+  }
+
+  /** The threads handed tasks now (with recycling; a spare waits beside them). */
+  get servingThreads(): readonly number[] | undefined {
+    return this.recycler?.serving;
   }
 
   where(taskId: string): { startedAt: number; threadId: number } | undefined {
@@ -133,12 +167,14 @@ export class CpuPool implements Pool {
         if (this.slots.get(taskId) === slot) this.slots.delete(taskId);
       }
       this.running--;
+      this.recycler?.taskEnded();
     }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.recycler?.close();
     await this.piscina.destroy();
   }
 }

@@ -10,6 +10,17 @@ export interface CpuWorkerData {
   readonly schedIdle: boolean;
   /** Shared with the main thread: when each task started (task-start-times.ts). */
   readonly taskStartTimes: SharedArrayBuffer;
+  /** When threads are recycled: what a thread loads before it says it is loaded (a spare must be ready to serve). */
+  readonly preload?: readonly JobModule[];
+  /** Tell the main thread when the heap in use after a task passes this many MB. */
+  readonly maxHeapMbPerThread?: number;
+}
+
+/** One job class a CPU task runs, by where it is exported. */
+export interface JobModule {
+  readonly modulePath: string;
+  readonly exportName: string;
+  readonly task: string;
 }
 
 /** One task for a CPU worker: plain data, so it crosses the thread boundary by structured clone. */
@@ -61,4 +72,29 @@ export function isTaskProgress(message: unknown): message is TaskProgress {
 
 export function isLeftoverRejection(message: unknown): message is LeftoverRejection {
   return typeof message === 'object' && message !== null && (message as Record<string, unknown>)[LEFTOVER_REJECTION] === true;
+}
+
+/** Marks a worker's word that it has loaded its job modules and container (sent only when threads are recycled). */
+export const THREAD_LOADED = 'warren:thread-loaded';
+
+export interface ThreadLoaded {
+  readonly [THREAD_LOADED]: true;
+  readonly thread: number;
+}
+
+/** Marks a worker's word that its heap after a task passed `maxHeapMbPerThread` (sent once). */
+export const THREAD_HEAP_OVER = 'warren:thread-heap-over';
+
+export interface ThreadHeapOver {
+  readonly [THREAD_HEAP_OVER]: true;
+  readonly thread: number;
+  readonly heapMb: number;
+}
+
+export function isThreadLoaded(message: unknown): message is ThreadLoaded {
+  return typeof message === 'object' && message !== null && (message as Record<string, unknown>)[THREAD_LOADED] === true;
+}
+
+export function isThreadHeapOver(message: unknown): message is ThreadHeapOver {
+  return typeof message === 'object' && message !== null && (message as Record<string, unknown>)[THREAD_HEAP_OVER] === true;
 }

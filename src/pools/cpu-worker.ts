@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import v8 from 'node:v8';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import type { ProviderSetup } from '../config/define-config';
@@ -11,7 +12,19 @@ import { isRetryable, mergeRetryPolicies } from '../policy/retry-policy';
 import { serializeError } from '../protocol/serialized-error';
 import { invokeTask } from './invoke-task';
 import { JobInstances } from './job-instances';
-import { LEFTOVER_REJECTION, TASK_PROGRESS, type CpuTaskMessage, type CpuWorkerData, type LeftoverRejection, type TaskProgress } from './cpu-worker-protocol';
+import {
+  LEFTOVER_REJECTION,
+  TASK_PROGRESS,
+  THREAD_HEAP_OVER,
+  THREAD_LOADED,
+  type CpuTaskMessage,
+  type CpuWorkerData,
+  type JobModule,
+  type LeftoverRejection,
+  type TaskProgress,
+  type ThreadHeapOver,
+  type ThreadLoaded,
+} from './cpu-worker-protocol';
 import type { RunResult } from './pool';
 import { markStarted, startTimesView } from './task-start-times';
 import { unsendable } from './sendable';
@@ -44,7 +57,7 @@ function setUp(): JobInstances {
   return (instances = new JobInstances(container));
 }
 
-function jobClass({ modulePath, exportName, task }: CpuTaskMessage): JobClass {
+function jobClass({ modulePath, exportName, task }: JobModule): JobClass {
   const key = `${modulePath}#${exportName}`;
   let found = jobClasses.get(key);
   if (!found) {
@@ -128,7 +141,39 @@ export default async function runCpuTask(message: CpuTaskMessage): Promise<RunRe
   } finally {
     if (current === run) current = undefined;
     lastRun = message;
+    checkHeap();
   }
+}
+
+const { maxHeapMbPerThread, preload } = workerData as CpuWorkerData;
+let heapReported = false;
+
+/** Once the heap in use after a task passes the limit, the main thread replaces this thread between tasks. */
+function checkHeap(): void {
+  if (maxHeapMbPerThread === undefined || heapReported) return;
+  const heapMb = Math.round(v8.getHeapStatistics().used_heap_size / 2 ** 20);
+  if (heapMb <= maxHeapMbPerThread) return;
+  heapReported = true;
+  parentPort?.postMessage({ [THREAD_HEAP_OVER]: true, thread: threadId, heapMb } satisfies ThreadHeapOver);
+}
+
+// A recycled thread's spare loads everything before it replaces one. A module or providers that
+// fail are not fatal here (piscina stops replacing workers that fail to load): each task of
+// theirs fails with the error instead, as on a thread that loads them per task.
+if (preload) {
+  for (const job of preload) {
+    try {
+      jobClass(job);
+    } catch {
+      // its tasks fail with this error when they run
+    }
+  }
+  try {
+    setUp();
+  } catch {
+    // kept in setupError: every task fails with it
+  }
+  parentPort?.postMessage({ [THREAD_LOADED]: true, thread: threadId } satisfies ThreadLoaded);
 }
 
 /** The run failed for the rejection it left: retried or not as that rejection's error decides. */

@@ -12,7 +12,7 @@ export async function inspectCommand(options: CommonOptions & { timeout?: number
     for (const runtime of runtimes) {
       const counts = Object.entries(runtime.counts).map(([outcome, n]) => `${outcome} ${n}`).join(', ');
       print(`${runtime.id}  ${runtime.ready ? 'ready' : runtime.state}  since ${runtime.startedAt}  (${counts})`);
-      print(table(runtime.pools.map((pool) => [`pool ${pool.kind}`, `${pool.inFlight}/${pool.capacity} in flight`, `${pool.workerRestarts} worker restart(s)`])));
+      print(table(runtime.pools.map((pool) => [`pool ${pool.kind}`, `${pool.inFlight}/${pool.capacity} in flight`, `${pool.workerRestarts} worker restart(s)`, recycledText(pool.threadsRecycled)])));
       print(table(runtime.queues.map((queue) => [queue.brokerQueue, queue.pool, `${queue.running} running`, `prefetch ${queue.prefetch}`])));
       const running = runtime.inFlight ?? []; // absent from a runtime of an older Warren
       if (running.length > 0) {
@@ -24,4 +24,11 @@ export async function inspectCommand(options: CommonOptions & { timeout?: number
   } finally {
     await client.close();
   }
+}
+
+/** `3 recycled (2 tasks, 1 heap)`, or nothing when the pool does not recycle threads. */
+function recycledText(recycled: Readonly<Record<string, number>> | undefined): string {
+  if (!recycled) return '';
+  const total = Object.values(recycled).reduce((sum, n) => sum + n, 0);
+  return `${total} thread(s) recycled (${Object.entries(recycled).map(([reason, n]) => `${n} ${reason}`).join(', ')})`;
 }

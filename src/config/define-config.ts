@@ -58,6 +58,16 @@ export interface WarrenConfig {
        * on a machine whose cores other programs keep busy, CPU tasks wait for idle time.
        */
       schedIdle?: boolean | undefined;
+      /**
+       * Replace a thread once it has been handed this many tasks (Celery's max_tasks_per_child),
+       * between tasks: for job code or native modules that leak. Default: never.
+       */
+      maxTasksPerThread?: number | undefined;
+      /**
+       * Replace a thread whose V8 heap in use after a task passes this many MB (Celery's
+       * max_memory_per_child), between tasks. Set it above what a task needs at its peak. Default: never.
+       */
+      maxHeapMbPerThread?: number | undefined;
     };
     io?: {
       /** Tasks in flight per I/O queue when the job class does not say. Default 32. */

@@ -61,7 +61,16 @@ function buildSchemas(z: typeof Zod) {
     jobs: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
     pools: z
       .strictObject({
-        cpu: z.strictObject({ threads: positiveInt.optional(), maxOldGenerationSizeMb: positiveInt.optional(), niceness: z.number().int().min(0).max(19).optional(), schedIdle: z.boolean().optional() }).optional(),
+        cpu: z
+          .strictObject({
+            threads: positiveInt.optional(),
+            maxOldGenerationSizeMb: positiveInt.optional(),
+            niceness: z.number().int().min(0).max(19).optional(),
+            schedIdle: z.boolean().optional(),
+            maxTasksPerThread: positiveInt.optional(),
+            maxHeapMbPerThread: positiveInt.optional(),
+          })
+          .optional(),
         io: z.strictObject({ concurrency: positiveInt.optional(), stallThresholdMs: z.number().int().nonnegative().optional() }).optional(),
       })
       .optional(),
@@ -169,6 +178,8 @@ export function resolveConfig(
         maxOldGenerationSizeMb: config.pools?.cpu?.maxOldGenerationSizeMb,
         niceness: config.pools?.cpu?.niceness ?? 19,
         schedIdle: config.pools?.cpu?.schedIdle ?? true,
+        maxTasksPerThread: config.pools?.cpu?.maxTasksPerThread,
+        maxHeapMbPerThread: config.pools?.cpu?.maxHeapMbPerThread,
       },
       io: { concurrency: config.pools?.io?.concurrency ?? 32, stallThresholdMs: config.pools?.io?.stallThresholdMs ?? 1_000 },
     },

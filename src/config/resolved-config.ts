@@ -25,7 +25,14 @@ export interface ResolvedConfig {
   readonly http: { readonly port: number; readonly host: string; readonly token: string | undefined } | undefined;
   readonly jobs: readonly string[];
   readonly pools: {
-    readonly cpu: { readonly threads: number; readonly maxOldGenerationSizeMb: number | undefined; readonly niceness: number; readonly schedIdle: boolean };
+    readonly cpu: {
+      readonly threads: number;
+      readonly maxOldGenerationSizeMb: number | undefined;
+      readonly niceness: number;
+      readonly schedIdle: boolean;
+      readonly maxTasksPerThread: number | undefined;
+      readonly maxHeapMbPerThread: number | undefined;
+    };
     readonly io: { readonly concurrency: number; readonly stallThresholdMs: number };
   };
   /** The result store, when there is one. */

@@ -136,6 +136,21 @@ export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOp
       }
     },
   });
+  const recycledSeen = new Map<string, number>();
+  new Counter({
+    name: 'warren_cpu_threads_recycled_total',
+    help: 'CPU worker threads replaced between tasks, by reason: tasks (pools.cpu.maxTasksPerThread) or heap (pools.cpu.maxHeapMbPerThread).',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      for (const pool of runtime.snapshot().pools) {
+        for (const [reason, total] of Object.entries(pool.threadsRecycled ?? {})) {
+          this.inc({ reason }, Math.max(0, total - (recycledSeen.get(reason) ?? 0)));
+          recycledSeen.set(reason, total);
+        }
+      }
+    },
+  });
   new Gauge({
     name: 'warren_consumer_up',
     help: "1 while this runtime consumes the broker queue; 0 while reconnecting, or after the broker took the consumer away (consumer_timeout, queue deleted) until it is restored.",

@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/resolved-config';
 import type { PoolKind } from '../decorators/task-options';
 import type { Logger } from '../logging/logger';
+import type { TaskDefinition } from '../registry/task-definition';
 import type { QueuePlan } from '../runtime/queue-plan';
 import { WatchedIoPool } from '../runtime/watched-io-pool';
 import { CpuPool } from './cpu-pool';
@@ -12,6 +13,8 @@ export interface PoolContext {
   readonly config: ResolvedConfig;
   /** The plans of this kind's queues. */
   readonly plans: readonly QueuePlan[];
+  /** Every task the runtime serves. */
+  readonly tasks: readonly TaskDefinition[];
   readonly instances: JobInstances;
   readonly logger: Logger;
   /** Where a task's `currentTask().progress(value)` goes. */
@@ -45,10 +48,11 @@ export const POOL_KIND_SPECS: { readonly [K in PoolKind]: PoolKindSpec<K> } = {
     describe: (config) => `cpu: ${config.pools.cpu.threads} worker thread(s)`,
     defaultPrefetch: (_, cpuWindow) => cpuWindow,
     needed: (plans) => plans.length > 0,
-    open: ({ config, logger, onProgress }) => {
+    open: ({ config, tasks, logger, onProgress }) => {
       if (config.providers && !config.configFile) logger.warn('providers were given in a config object, not a file: CPU worker threads cannot run them');
-      const { threads, maxOldGenerationSizeMb, niceness, schedIdle } = config.pools.cpu;
-      return new CpuPool({ threads, configFile: config.configFile, maxOldGenerationSizeMb, niceness, schedIdle, logger, onProgress });
+      const { threads, maxOldGenerationSizeMb, niceness, schedIdle, maxTasksPerThread, maxHeapMbPerThread } = config.pools.cpu;
+      const jobModules = new Map(tasks.filter((task) => task.pool === 'cpu').map((task) => [`${task.modulePath}#${task.exportName}`, { modulePath: task.modulePath, exportName: task.exportName, task: task.name }]));
+      return new CpuPool({ threads, configFile: config.configFile, maxOldGenerationSizeMb, niceness, schedIdle, logger, onProgress, maxTasksPerThread, maxHeapMbPerThread, jobModules: [...jobModules.values()] });
     },
   },
   io: {

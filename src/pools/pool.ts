@@ -32,6 +32,8 @@ export interface Pool {
   readonly inFlight: number;
   /** Worker threads lost to a crash or a hard time limit (and replaced) since start. */
   readonly workerRestarts: number;
+  /** Threads replaced between tasks for passing `pools.cpu.maxTasksPerThread` or `maxHeapMbPerThread`, by reason; absent when neither is set. */
+  readonly threadsRecycled?: Readonly<Record<'tasks' | 'heap', number>> | undefined;
   run(run: TaskRun): Promise<RunResult>;
   /** Where the task with this id runs now: when it started and on which thread; undefined while it waits for one (or is unknown here). */
   where(taskId: string): { readonly startedAt: number; readonly threadId: number } | undefined;

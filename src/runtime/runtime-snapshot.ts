@@ -28,7 +28,14 @@ export interface RuntimeSnapshot {
   readonly ready: boolean;
   readonly broker: string;
   readonly namespace: string;
-  readonly pools: ReadonlyArray<{ readonly kind: PoolKind; readonly capacity: number; readonly inFlight: number; readonly workerRestarts: number }>;
+  readonly pools: ReadonlyArray<{
+    readonly kind: PoolKind;
+    readonly capacity: number;
+    readonly inFlight: number;
+    readonly workerRestarts: number;
+    /** CPU threads replaced for passing maxTasksPerThread or maxHeapMbPerThread, by reason; absent when neither is set. */
+    readonly threadsRecycled?: Readonly<Record<'tasks' | 'heap', number>>;
+  }>;
   readonly queues: ReadonlyArray<{ readonly queue: string; readonly brokerQueue: string; readonly pool: PoolKind; readonly prefetch: number; readonly running: number }>;
   /** Tasks running or waiting for a thread now, oldest first (at most MAX_LISTED_IN_FLIGHT). */
   readonly inFlight: readonly InFlightTask[];

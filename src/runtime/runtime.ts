@@ -224,7 +224,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         const spec = POOL_KIND_SPECS[kind] as PoolKindSpec<K>;
         const ofKind = plans.filter((plan) => plan.pool === kind);
         if (!spec.needed(ofKind)) return undefined;
-        const pool = spec.open({ config, plans: ofKind, instances, logger, onProgress: (taskId, value) => relay.to(taskId, value) });
+        const pool = spec.open({ config, plans: ofKind, tasks: registry.tasks(), instances, logger, onProgress: (taskId, value) => relay.to(taskId, value) });
         opened.pools.push(pool);
         return pool;
       };
@@ -327,7 +327,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       ready: this.ready,
       broker: this.config.broker.url ? redactUrl(this.config.broker.url) : 'memory://',
       namespace: this.config.broker.namespace,
-      pools: this.pools.map((pool) => ({ kind: pool.kind, capacity: pool.capacity, inFlight: pool.inFlight, workerRestarts: pool.workerRestarts })),
+      pools: this.pools.map((pool) => ({ kind: pool.kind, capacity: pool.capacity, inFlight: pool.inFlight, workerRestarts: pool.workerRestarts, ...(pool.threadsRecycled && { threadsRecycled: { ...pool.threadsRecycled } }) })),
       queues: this.plans.map((plan, i) => ({ queue: plan.queue.name, brokerQueue: plan.brokerQueue, pool: plan.pool, prefetch: plan.prefetch, running: this.consumers[i]?.running ?? 0 })),
       inFlight: this.consumers
         .flatMap((consumer) => consumer.inFlightTasks())

@@ -40,6 +40,14 @@ test('an invalid config names every field that is wrong', () => {
   );
 });
 
+test('CPU thread recycling is off unless asked for, and its limits are positive integers', () => {
+  assert.equal(resolveConfig({ jobs: 'a.ts' }, where, {}).pools.cpu.maxTasksPerThread, undefined);
+  const cpu = resolveConfig({ jobs: 'a.ts', pools: { cpu: { maxTasksPerThread: 500, maxHeapMbPerThread: 256 } } }, where, {}).pools.cpu;
+  assert.equal(cpu.maxTasksPerThread, 500);
+  assert.equal(cpu.maxHeapMbPerThread, 256);
+  assert.throws(() => resolveConfig({ jobs: 'a.ts', pools: { cpu: { maxHeapMbPerThread: 0 } } }, where, {}), /pools\.cpu\.maxHeapMbPerThread/);
+});
+
 test('a bad WARREN_BROKER_URL is refused', () => {
   assert.throws(() => resolveConfig({ jobs: 'a.ts' }, where, { WARREN_BROKER_URL: 'localhost:5672' }), /WARREN_BROKER_URL/);
 });

@@ -11,8 +11,16 @@ export type ProviderSetup = (container: DependencyContainer) => void;
 /** What `runtime.config.ts` exports (through `defineConfig`). Everything but `jobs` has a default. */
 export interface WarrenConfig {
   broker?: {
-    /** `amqp://user:pass@host:port/vhost`. `WARREN_BROKER_URL` overrides it; none means the embedded in-memory broker. */
+    /**
+     * `amqp://user:pass@host:port/vhost`; several, comma-separated, for the nodes of a cluster.
+     * `WARREN_BROKER_URL` overrides it; none means the embedded in-memory broker.
+     */
     url?: string | undefined;
+    /**
+     * The nodes of a cluster, instead of `url`: connect and every reconnect try them in turn,
+     * starting after the one that was lost. Give credentials once in `username`/`password`.
+     */
+    urls?: string[] | undefined;
     /** Prefix of every exchange and queue Warren declares (`<namespace>.tasks`, `<namespace>.<queue>`). Default `warren`. */
     namespace?: string | undefined;
     /** AMQP heartbeat in seconds. Default 30. */

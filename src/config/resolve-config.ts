@@ -8,6 +8,7 @@ import { QUEUE_TYPES } from '../topology/queue-types';
 import type { WarrenConfig } from './define-config';
 import type { ResolvedConfig } from './resolved-config';
 import { lazily } from '../util/lazily';
+import { brokerAddresses } from '../transport/broker-addresses';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -22,9 +23,10 @@ function buildSchemas(z: typeof Zod) {
   const positiveInt = z.number().int().positive();
   const queueType = z.enum(QUEUE_TYPES as [string, ...string[]]);
 
-  const brokerUrl = z
-    .string()
-    .refine((value) => /^(amqps?|memory):\/\//.test(value), 'must start with amqp://, amqps:// or memory://');
+  const brokerUrl = z.string().superRefine((value, context) => {
+    const problem = brokerUrlProblem(value);
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+  });
 
   const resultsUrl = z
     .string()
@@ -35,6 +37,7 @@ function buildSchemas(z: typeof Zod) {
       .strictObject({
         // '' is no URL, as an empty WARREN_BROKER_URL is: `url: process.env.WARREN_BROKER_URL` in a shell that set it empty.
         url: z.union([z.literal(''), brokerUrl]).optional(),
+        urls: z.array(brokerUrl).min(1).optional(),
         namespace: z
           .string()
           .regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits, _ . : or -')
@@ -125,7 +128,7 @@ export function resolveConfig(
   where: { source: string; rootDir: string; configFile?: string },
   env: ConfigEnvironment = process.env,
 ): ResolvedConfig {
-  const { brokerUrl, resultsUrl, configSchema } = schemas();
+  const { resultsUrl, configSchema } = schemas();
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
@@ -133,10 +136,12 @@ export function resolveConfig(
   }
   const config = parsed.data as WarrenConfig;
 
-  const url = nonEmpty(env.WARREN_BROKER_URL) ?? nonEmpty(config.broker?.url);
-  if (url !== undefined && !brokerUrl.safeParse(url).success) {
-    throw new ConfigError(`Invalid broker URL from WARREN_BROKER_URL: must start with amqp://, amqps:// or memory://`);
+  if (nonEmpty(config.broker?.url) !== undefined && config.broker?.urls !== undefined) {
+    throw new ConfigError(`Invalid config in ${where.source}: give broker.url or broker.urls, not both`);
   }
+  const url = nonEmpty(env.WARREN_BROKER_URL) ?? nonEmpty(config.broker?.url) ?? config.broker?.urls?.join(',');
+  const urlProblem = url === undefined ? undefined : brokerUrlProblem(url);
+  if (urlProblem !== undefined) throw new ConfigError(`Invalid broker URL from WARREN_BROKER_URL: ${urlProblem}`);
   const resultsUrlGiven = nonEmpty(env.WARREN_RESULTS_URL) ?? nonEmpty(config.results?.url);
   if (resultsUrlGiven !== undefined && !resultsUrl.safeParse(resultsUrlGiven).success) {
     throw new ConfigError(`Invalid result store URL from WARREN_RESULTS_URL: must start with postgres://, postgresql:// or memory://`);
@@ -204,6 +209,15 @@ export function resolveConfig(
     rootDir: where.rootDir,
     configFile: where.configFile,
   };
+}
+
+/** Why a broker URL (or a comma-separated list of them) cannot be used; undefined when it can. */
+function brokerUrlProblem(value: string): string | undefined {
+  const addresses = brokerAddresses(value);
+  if (addresses.length === 0) return 'must start with amqp://, amqps:// or memory://';
+  if (addresses.some((address) => !/^(amqps?|memory):\/\//.test(address))) return 'must start with amqp://, amqps:// or memory://';
+  if (addresses.length > 1 && addresses.some((address) => address.startsWith('memory://'))) return 'memory:// is one embedded broker: it cannot be one of several';
+  return undefined;
 }
 
 function namespace(value: string | undefined): string | undefined {

@@ -6,6 +6,7 @@ import type { LogLevel, ProviderSetup } from './define-config';
 /** The config with every default filled in and every field checked. */
 export interface ResolvedConfig {
   readonly broker: {
+    /** One broker, or several comma-separated (the config's `urls` joined): tried in turn. */
     readonly url: string | undefined;
     readonly namespace: string;
     readonly heartbeatSeconds: number;

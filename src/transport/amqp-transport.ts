@@ -1,9 +1,10 @@
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options, RecoveringChannelModel } from 'amqplib';
 import type { Logger } from '../logging/logger';
 import { ExchangeNotFoundError, TransportError, UnencodableMessageError, describe } from '../errors';
 import type { BindingDeclaration, Topology } from '../topology/topology';
 import { AckBatcher } from './ack-batcher';
 import { connectTarget, scrubSecrets, type BrokerCredentials } from './amqp-credentials';
+import { AddressRotation, brokerAddresses, reconnectDelayMs } from './broker-addresses';
 import { AmqpConsumer, type AmqpConsumerHost } from './amqp-consumer';
 import { declareOn } from './amqp-declare';
 import { AmqpDelivery, fromAmqpProperties, toAmqpOptions, withEncodableNumbers } from './amqp-delivery';
@@ -22,8 +23,14 @@ import type { ConnectionStateChange, Delivery, LeaseChannel, LeaseToken, Message
 /** RabbitMQ's pseudo-queue for direct reply-to: replies need no queue of their own. */
 const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 
+/** Per round of addresses: 200 ms, doubling, to at most 10 s, with 30% jitter. */
+const RECONNECT_BACKOFF = { initialDelayMs: 200, maxDelayMs: 10_000, factor: 2, jitter: 0.3 } as const;
+
 export interface AmqpTransportOptions extends BrokerCredentials {
-  /** The broker; its user and password, if any, are percent-decoded as UTF-8. `username`/`password` override them. */
+  /**
+   * The broker; its user and password, if any, are percent-decoded as UTF-8. `username`/`password`
+   * override them. Several, comma-separated (`amqp://a:5672,amqp://b:5672`), are tried in turn.
+   */
   readonly url: string;
   /** Shown in RabbitMQ's management UI and `rabbitmqctl list_connections client_properties`. */
   readonly connectionName: string;
@@ -56,7 +63,8 @@ export interface AmqpTransportOptions extends BrokerCredentials {
  * the alarm (broker-alarm.ts).
  */
 export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSource {
-  readonly description: string;
+  /** The broker addresses, each as amqplib connects to it and as logs name it (no password). */
+  private readonly addresses: AddressRotation<{ readonly target: Options.Connect; readonly shown: string }>;
   private model!: RecoveringChannelModel;
   private connection: ChannelModel | undefined;
   private publishChannel: ConfirmChannel | undefined;
@@ -88,7 +96,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   private readonly block: PublishBlock;
 
   private constructor(private readonly options: AmqpTransportOptions) {
-    this.description = redactUrl(options.url);
+    this.addresses = new AddressRotation(brokerAddresses(options.url).map((url) => ({ target: connectTarget(url, options, options.heartbeatSeconds), shown: redactUrl(url) })));
     this.block = new PublishBlock(options.publishTimeoutMs ?? 10_000, (blocked, reason) => {
       const fields = { broker: this.description, connection: options.connectionName, reason };
       if (blocked) options.logger?.warn(fields, `RabbitMQ is blocking publishes on this connection: ${reason}; publishes fail after publishTimeoutMs until it stops`);
@@ -96,9 +104,16 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
     });
   }
 
+  /** The broker connected to (or being tried) now. */
+  get description(): string {
+    return this.addresses.current.shown;
+  }
+
   static async connect(options: AmqpTransportOptions): Promise<AmqpTransport> {
     const transport = new AmqpTransport(options);
-    const target = connectTarget(options.url, options, options.heartbeatSeconds);
+    const { addresses } = transport;
+    // amqplib reads the target's fields afresh on every attempt: this one reads the current address's.
+    const target = new Proxy(addresses.current.target, { get: (_first, field) => Reflect.get(addresses.current.target, field) });
     try {
       // noDelay: without TCP_NODELAY, Nagle's algorithm holds small frames back and a
       // request/reply round trip takes ~4 ms instead of ~0.5 ms.
@@ -108,16 +123,20 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
         noDelay: true,
         clientProperties: { connection_name: options.connectionName },
         recovery: {
-          initialDelay: 200,
-          maxDelay: 10_000,
-          jitter: 0.3,
-          initialMaxRetries: 2, // a wrong URL at start-up fails within a second, clearly
+          // Called before each reconnect attempt: the next attempt goes to the next address.
+          calculateDelay: (attempt: number) => {
+            addresses.advance();
+            return reconnectDelayMs(attempt, addresses.size, RECONNECT_BACKOFF);
+          },
+          // A wrong URL at start-up fails within a second, clearly, after every address was tried twice.
+          initialMaxRetries: 2 * addresses.size,
           setup: (model: ChannelModel) => transport.setUp(model),
         },
       });
     } catch (error) {
       const cause = transport.scrub(error);
-      throw new TransportError(`Cannot connect to RabbitMQ at ${transport.description}: ${describe(cause)}`, { cause });
+      const where = addresses.size > 1 ? `any of ${redactUrl(options.url)}` : transport.description;
+      throw new TransportError(`Cannot connect to RabbitMQ at ${where}: ${describe(cause)}`, { cause });
     }
     transport.watch();
     return transport;
@@ -437,7 +456,8 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
     });
     this.model.on('reconnect-failed', (error: Error) => {
       const cause = this.scrub(error);
-      this.failure = new TransportError(`Gave up reconnecting to ${this.description}: ${describe(cause)}`, { cause });
+      const where = this.addresses.size > 1 ? `any of ${redactUrl(this.options.url)}` : this.description;
+      this.failure = new TransportError(`Gave up reconnecting to ${where}: ${describe(cause)}`, { cause });
       for (const resolve of this.connectionWaiters.splice(0)) resolve();
       if (!this.closing) this.emitState({ state: 'failed', error: this.failure });
     });
@@ -448,7 +468,8 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
 
   /** An error without this transport's password anywhere in it or its causes. */
   private scrub(error: unknown): unknown {
-    const secrets = [this.options.password ?? '', rawPassword(this.options.url), decodedPassword(this.options.url)];
+    const urls = brokerAddresses(this.options.url);
+    const secrets = [this.options.password ?? '', ...urls.map(rawPassword), ...urls.map(decodedPassword)];
     return scrubSecrets(error, secrets.sort((a, b) => b.length - a.length));
   }
 

@@ -6,7 +6,9 @@
  *   - its own node name (`warren-test-<random>@localhost`), AMQP port, Erlang
  *     distribution port and epmd port (all picked free on 127.0.0.1);
  *   - its own epmd, spawned by us as a plain (non-daemon) child so we hold its PID
- *     and the system epmd on 4369 is never used, shared or killed;
+ *     and the system epmd on 4369 is never used, shared or killed (a cluster's nodes
+ *     instead share one epmd and cookie: options epmdPort, cookie, nodeName; see
+ *     rabbitmq-cluster.ts);
  *   - its own base dir under os.tmpdir() (mnesia, logs, config, empty plugin
  *     list, Erlang cookie via HOME), removed again by `stop()`;
  *   - it never reads /etc/rabbitmq (RABBITMQ_CONF_ENV_FILE, RABBITMQ_CONFIG_FILE,
@@ -23,7 +25,10 @@
  *   sh          - our child, the /usr/lib/rabbitmq/bin/rabbitmq-server script;
  *   beam.smp    - child of that sh (exec'd, so no extra layers); PID from
  *                 RABBITMQ_PID_FILE, and only signalled after checking that its
- *                 command line holds our unique base dir (`-home <dir>`).
+ *                 command line holds our unique base dir (`-home <dir>`). kill() and
+ *                 restart() find it the same way, so a handle from the env (a test
+ *                 file) can use them too: its restart boots the node detached, and
+ *                 the owner's stop() still finds it by the PID file.
  *   rabbitmqctl - short-lived children of ctl() (SIGKILLed on timeout).
  * rabbitmqctl is refused once our epmd is gone: its ensure_epmd would otherwise
  * daemonize an `epmd -daemon` on our port that nobody owns.
@@ -48,6 +53,12 @@ export interface RabbitNode {
   stopApp(): Promise<void>;
   /** rabbitmqctl start_app, then await_startup */
   startApp(): Promise<void>;
+  /** beam.smp's PID while the node runs (read from its PID file, checked by command line). */
+  beamPid(): number | undefined;
+  /** SIGKILL beam.smp, no shutdown (a crashed host, to the rest of a cluster); resolves once it is gone. */
+  kill(): Promise<void>;
+  /** The Erlang VM stopped (if it runs) and booted again on the same dir and ports; resolves after await_startup. */
+  restart(): Promise<void>;
   /**
    * Stop the node: rabbitmqctl stop, then make sure every PID we spawned is gone
    * (SIGKILL after a bound), remove the temp dir. Idempotent.
@@ -484,7 +495,7 @@ function tailOf(file: string, lines = 40): string {
 /** Layout of nodes created by startRabbitNode, for rabbitNodeEnv(). */
 const layouts = new WeakMap<RabbitNode, NodeLayout>();
 
-// Nodes not yet stopped; killed synchronously if the process exits without stop().
+// Nodes and epmds not yet stopped; killed synchronously if the process exits without stop().
 const liveNodes = new Set<{ killNow(): void }>();
 let exitHookInstalled = false;
 function installExitHook(): void {
@@ -511,26 +522,267 @@ function chownTree(dir: string, ident: Identity): void {
   }
 }
 
-export async function startRabbitNode(options: { log?: Log } = {}): Promise<RabbitNode> {
-  const log = options.log ?? (() => {});
-  const t0 = Date.now();
+function requireScriptsDir(): string {
   const scriptsDir = rabbitScriptsDir();
   if (!scriptsDir) throw new Error('rabbitmq-server is not installed: call ensureRabbitMqInstalled() first');
+  return scriptsDir;
+}
+
+/** When root, the identity the broker runs as (user `rabbitmq`); undefined otherwise. */
+export function brokerIdentity(): Identity | undefined {
+  if (!isRoot()) return undefined;
+  const ident = lookupUser('rabbitmq');
+  if (!ident) throw new Error('running as root but there is no `rabbitmq` user to run the broker as');
+  return ident;
+}
+
+export type { Identity as BrokerIdentity };
+
+/** A fresh directory under `parent` (default os.tmpdir()), usable by the broker's user. */
+export function makeBrokerDir(prefix: string, ident: Identity | undefined, parent = os.tmpdir()): string {
+  const dir = fs.mkdtempSync(path.join(parent, prefix));
+  if (ident) fs.chownSync(dir, ident.uid, ident.gid);
+  return dir;
+}
+
+/** A random Erlang cookie: nodes that cluster, and the rabbitmqctl that talks to them, share one. */
+export function newErlangCookie(): string {
+  return randomBytes(24).toString('hex').toUpperCase();
+}
+
+export { freePorts };
+
+// ---------------------------------------------------------------- epmd
+
+/** An epmd we spawned as our own child (`epmd -port P -address 127.0.0.1`, not -daemon). */
+export interface Epmd {
+  readonly port: number;
+  /** SIGTERM, then SIGKILL after a bound; idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an epmd on a free loopback port, running as the broker's user, its output in
+ * `<dir>/epmd.log`. Every node that registers with it can reach the others: Erlang nodes on one
+ * host find each other through one epmd.
+ */
+export async function startEpmd(dir: string, ident: Identity | undefined): Promise<Epmd> {
   const epmdBin = whichSync('epmd') ?? (isExecutable('/usr/lib/erlang/bin/epmd') ? '/usr/lib/erlang/bin/epmd' : undefined);
   if (!epmdBin) throw new Error('epmd (Erlang) not found on PATH');
+  const [port] = (await freePorts(1)) as [number];
+  const logFile = path.join(dir, 'epmd.log');
+  fs.writeFileSync(logFile, '');
+  if (ident) fs.chownSync(logFile, ident.uid, ident.gid);
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!isForeignVar(key)) env[key] = value;
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn(epmdBin, ['-port', String(port), '-address', '127.0.0.1'], { env: { ...env, HOME: dir }, cwd: dir, stdio: ['ignore', out, out], ...(ident ?? {}) });
+  fs.closeSync(out);
+  child.on('error', () => {}); // reported through exit/port polling below
+  const handle = {
+    killNow(): void {
+      if (!exited(child)) kill(child.pid, 'SIGKILL');
+    },
+  };
+  installExitHook();
+  liveNodes.add(handle);
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      if (!exited(child)) {
+        kill(child.pid, 'SIGTERM');
+        if (!(await waitExit(child, KILL_GRACE_MS))) {
+          kill(child.pid, 'SIGKILL');
+          await waitExit(child, KILL_GRACE_MS);
+        }
+      }
+      liveNodes.delete(handle);
+    })();
+    return stopping;
+  };
+  const deadline = Date.now() + 5_000;
+  while (!(await canConnect(port))) {
+    if (exited(child) || Date.now() > deadline) {
+      await stop();
+      throw new Error(`epmd on port ${port} did not come up:\n${tailOf(logFile)}`);
+    }
+    await sleep(20);
+  }
+  return { port, stop };
+}
 
-  let ident: Identity | undefined;
-  if (isRoot()) {
-    ident = lookupUser('rabbitmq');
-    if (!ident) throw new Error('running as root but there is no `rabbitmq` user to run the broker as');
+// ---------------------------------------------------------------- one node's processes
+
+/**
+ * The broker processes of one node directory, found by its PID file and checked by command
+ * line, so that whoever holds the layout (the process that started the node, or a test file
+ * given it through the env) can kill it and boot it again, and the owner still stops it.
+ * beam.smp is signalled only when its command line holds `-home <our base dir> `.
+ */
+class NodeProcesses {
+  /** The rabbitmq-server script of the latest boot from this process, while it runs. */
+  private server: ChildProcess | undefined;
+
+  constructor(
+    private readonly scriptsDir: string,
+    private readonly layout: NodeLayout,
+    private readonly ident: Identity | undefined,
+    private readonly log: Log,
+  ) {}
+
+  private get serverLog(): string {
+    return path.join(this.layout.baseDir, 'server-output.log');
   }
 
-  const [amqpPort, distPort, epmdPort] = (await freePorts(3)) as [number, number, number];
+  private ours(pid: number): boolean {
+    return Number.isInteger(pid) && pid > 0 && cmdlineOf(pid).includes(`-home ${this.layout.baseDir} `);
+  }
+
+  /** beam.smp of the node as it runs now: from RABBITMQ_PID_FILE, else by its command line. */
+  beamPid(): number | undefined {
+    try {
+      const pid = Number(fs.readFileSync(path.join(this.layout.baseDir, 'rabbit.pid'), 'utf8').trim());
+      if (this.ours(pid) && pidAlive(pid)) return pid;
+    } catch {
+      // not written yet, or the dir is gone
+    }
+    return pidsWithCmdline(`-home ${this.layout.baseDir} `, '-s rabbit boot').find((pid) => this.ours(pid) && pidAlive(pid));
+  }
+
+  /**
+   * Spawns the broker (the real script, not the Debian su-wrapper; output to a log file) and
+   * waits for `await_startup`. `detached`: the node outlives this process (a test file booting
+   * the runner's node again; the runner stops it by its PID file).
+   */
+  async boot(detached = false): Promise<void> {
+    const out = fs.openSync(this.serverLog, 'a');
+    const server = spawn(path.join(this.scriptsDir, 'rabbitmq-server'), [], {
+      env: nodeEnv(this.layout),
+      cwd: this.layout.baseDir,
+      detached,
+      stdio: ['ignore', out, out],
+      ...(this.ident ?? {}),
+    });
+    fs.closeSync(out);
+    server.on('error', () => {});
+    if (detached) server.unref();
+    else this.server = server;
+    const serverDied = new Promise<never>((_, reject) => {
+      server.once('exit', (code, signal) => reject(new Error(`rabbitmq-server exited during start-up (${signal ?? `exit ${code}`})`)));
+    });
+    serverDied.catch(() => {});
+    const awaitStartup = async (): Promise<void> => {
+      const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+      // await_startup fails fast while the node is not yet registered in epmd: retry until the deadline
+      for (;;) {
+        const left = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
+        try {
+          await runCtl(this.scriptsDir, this.layout, this.ident, ['await_startup', '--timeout', String(left)], left * 1000 + 10_000);
+          return;
+        } catch (err) {
+          if (Date.now() > deadline || exited(server)) throw err;
+          await sleep(200);
+        }
+      }
+    };
+    try {
+      await Promise.race([awaitStartup(), serverDied]);
+    } catch (err) {
+      throw new Error(
+        `RabbitMQ node ${this.layout.nodeName} failed to start: ${(err as Error).message}\n` +
+          `--- server output (tail) ---\n${tailOf(this.serverLog)}\n--- rabbit.log (tail) ---\n${tailOf(path.join(this.layout.baseDir, 'log', 'rabbit.log'))}`,
+        { cause: err },
+      );
+    }
+  }
+
+  /** SIGKILL beam.smp (no shutdown: what a crashed host looks like to the cluster), and wait until it is gone. */
+  async kill(): Promise<void> {
+    const beam = this.beamPid();
+    if (beam === undefined) throw new Error(`node ${this.layout.nodeName} has no running beam.smp to kill`);
+    kill(beam, 'SIGKILL');
+    if (!(await waitPidGone(beam, KILL_GRACE_MS))) throw new Error(`beam.smp ${beam} of ${this.layout.nodeName} still alive after SIGKILL`);
+    if (this.server) await waitExit(this.server, KILL_GRACE_MS);
+  }
+
+  /** The Erlang VM down: `rabbitmqctl stop`, then signals after a bound. Nothing to do when it is not running. */
+  async halt(): Promise<void> {
+    const serverRunning = (): boolean => this.server !== undefined && !exited(this.server);
+    const beam = this.beamPid();
+    if (beam === undefined && !serverRunning()) return;
+    if (beam !== undefined) {
+      try {
+        await runCtl(this.scriptsDir, this.layout, this.ident, ['stop'], STOP_GRACE_MS);
+      } catch (err) {
+        this.log(`rabbitmqctl stop failed (${(err as Error).message.split('\n')[0]}); signalling the node`);
+      }
+    }
+    const server = this.server;
+    if (server && serverRunning() && !(await waitExit(server, STOP_GRACE_MS))) {
+      kill(server.pid, 'SIGTERM'); // the script's TERM trap stops beam
+      if (!(await waitExit(server, KILL_GRACE_MS))) {
+        this.log('rabbitmq-server did not exit: SIGKILL');
+        if (beam !== undefined && this.ours(beam)) kill(beam, 'SIGKILL');
+        kill(server.pid, 'SIGKILL');
+        await waitExit(server, KILL_GRACE_MS);
+      }
+    }
+    if (beam !== undefined && !(await waitPidGone(beam, STOP_GRACE_MS))) {
+      this.log(`beam.smp ${beam} still running: SIGKILL`);
+      if (this.ours(beam)) kill(beam, 'SIGKILL');
+      await waitPidGone(beam, KILL_GRACE_MS);
+    }
+  }
+
+  /** Synchronous last resort (process exit): SIGKILL beam.smp and our script. */
+  killNow(): void {
+    const beam = this.beamPid();
+    if (beam !== undefined) kill(beam, 'SIGKILL');
+    if (this.server && !exited(this.server)) kill(this.server.pid, 'SIGKILL');
+  }
+}
+
+/** The handle's members that control the node's processes, for the owner and for handles from the env. */
+function processControls(procs: NodeProcesses, api: ReturnType<typeof makeCtlApi>, detached: boolean) {
+  return {
+    beamPid: () => procs.beamPid(),
+    kill: () => procs.kill(),
+    async restart(): Promise<void> {
+      await procs.halt();
+      await procs.boot(detached);
+      await api.ctl(['await_startup', '--timeout', String(STARTUP_TIMEOUT_MS / 1000)]);
+    },
+  };
+}
+
+// ---------------------------------------------------------------- start
+
+export interface RabbitNodeOptions {
+  log?: Log;
+  /**
+   * Register with this epmd (a cluster's, started and stopped by its owner) instead of starting
+   * one of our own.
+   */
+  epmdPort?: number;
+  /** The Erlang cookie; nodes of one cluster share it. Default: a random one. */
+  cookie?: string;
+  /** Default `warren-test-<random>@localhost`. */
+  nodeName?: string;
+  /** Where the node's base dir is made (default os.tmpdir()); it must be usable by the broker's user. */
+  parentDir?: string;
+}
+
+export async function startRabbitNode(options: RabbitNodeOptions = {}): Promise<RabbitNode> {
+  const log = options.log ?? (() => {});
+  const t0 = Date.now();
+  const scriptsDir = requireScriptsDir();
+  const ident = brokerIdentity();
+
+  const [amqpPort, distPort] = (await freePorts(2)) as [number, number];
   const id = randomBytes(5).toString('hex');
-  const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), `warren-rabbit-${id}-`));
-  const layout: NodeLayout = { nodeName: `warren-test-${id}@localhost`, baseDir, amqpPort, distPort, epmdPort };
+  const baseDir = fs.mkdtempSync(path.join(options.parentDir ?? os.tmpdir(), `warren-rabbit-${id}-`));
+  const nodeName = options.nodeName ?? `warren-test-${id}@localhost`;
   const serverLog = path.join(baseDir, 'server-output.log');
-  const rabbitLog = path.join(baseDir, 'log', 'rabbit.log');
 
   try {
     fs.mkdirSync(path.join(baseDir, 'mnesia'));
@@ -557,47 +809,20 @@ export async function startRabbitNode(options: { log?: Log } = {}): Promise<Rabb
       ].join('\n'),
       0o644,
     );
-    writeFileAs(path.join(baseDir, '.erlang.cookie'), randomBytes(24).toString('hex').toUpperCase(), 0o400);
+    writeFileAs(path.join(baseDir, '.erlang.cookie'), options.cookie ?? newErlangCookie(), 0o400);
     fs.writeFileSync(serverLog, '');
-    fs.writeFileSync(path.join(baseDir, 'epmd.log'), '');
     if (ident) chownTree(baseDir, ident);
   } catch (err) {
     fs.rmSync(baseDir, { recursive: true, force: true });
     throw err;
   }
 
-  const env = nodeEnv(layout);
-  const spawnIdentity = ident ?? {};
-  let epmd: ChildProcess | undefined;
-  let server: ChildProcess | undefined;
-  let beamPid: number | undefined;
-
-  /**
-   * beam.smp of our node: from RABBITMQ_PID_FILE, else the process whose command line
-   * holds our (unique, random) base dir and rabbit's boot args. It is the child of the
-   * sh we spawned, but may have been re-parented if that sh died.
-   */
-  const readBeamPid = (): number | undefined => {
-    if (beamPid !== undefined) return beamPid;
-    const ours = (pid: number): boolean => Number.isInteger(pid) && pid > 0 && cmdlineOf(pid).includes(baseDir);
-    try {
-      const pid = Number(fs.readFileSync(env['RABBITMQ_PID_FILE'] as string, 'utf8').trim());
-      if (ours(pid)) beamPid = pid;
-    } catch {
-      // not written yet
-    }
-    if (beamPid === undefined && server !== undefined) {
-      beamPid = pidsWithCmdline(`-home ${baseDir} `, '-s rabbit boot').find(ours);
-    }
-    return beamPid;
-  };
-
+  let epmd: Epmd | undefined;
+  let layout: NodeLayout = { nodeName, baseDir, amqpPort, distPort, epmdPort: options.epmdPort ?? 0 };
+  let procs = new NodeProcesses(scriptsDir, layout, ident, log);
   const handle = {
     killNow(): void {
-      const beam = readBeamPid();
-      if (beam !== undefined && cmdlineOf(beam).includes(baseDir)) kill(beam, 'SIGKILL');
-      if (server && !exited(server)) kill(server.pid, 'SIGKILL');
-      if (epmd && !exited(epmd)) kill(epmd.pid, 'SIGKILL');
+      procs.killNow();
       try {
         fs.rmSync(baseDir, { recursive: true, force: true });
       } catch {
@@ -608,118 +833,43 @@ export async function startRabbitNode(options: { log?: Log } = {}): Promise<Rabb
   installExitHook();
   liveNodes.add(handle);
 
-  const api = makeCtlApi(scriptsDir, layout, ident);
   let stopping: Promise<void> | undefined;
-
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       const t = Date.now();
-      const beam = readBeamPid();
-      const serverRunning = (): boolean => server !== undefined && !exited(server);
-      if (serverRunning() || (beam !== undefined && pidAlive(beam))) {
-        try {
-          await runCtl(scriptsDir, layout, ident, ['stop'], STOP_GRACE_MS);
-        } catch (err) {
-          log(`rabbitmqctl stop failed (${(err as Error).message.split('\n')[0]}); signalling the node`);
-        }
-      }
-      if (server && serverRunning() && !(await waitExit(server, STOP_GRACE_MS))) {
-        kill(server.pid, 'SIGTERM'); // the script's TERM trap stops beam
-        if (!(await waitExit(server, KILL_GRACE_MS))) {
-          log('rabbitmq-server did not exit: SIGKILL');
-          if (beam !== undefined && cmdlineOf(beam).includes(baseDir)) kill(beam, 'SIGKILL');
-          kill(server.pid, 'SIGKILL');
-          await waitExit(server, KILL_GRACE_MS);
-        }
-      }
-      if (beam !== undefined && !(await waitPidGone(beam, STOP_GRACE_MS))) {
-        log(`beam.smp ${beam} still running: SIGKILL`);
-        if (cmdlineOf(beam).includes(baseDir)) kill(beam, 'SIGKILL');
-        await waitPidGone(beam, KILL_GRACE_MS);
-      }
-      if (epmd && !exited(epmd)) {
-        kill(epmd.pid, 'SIGTERM');
-        if (!(await waitExit(epmd, KILL_GRACE_MS))) {
-          kill(epmd.pid, 'SIGKILL');
-          await waitExit(epmd, KILL_GRACE_MS);
-        }
-      }
+      await procs.halt();
+      await epmd?.stop();
       fs.rmSync(baseDir, { recursive: true, force: true });
       liveNodes.delete(handle);
-      log(`rabbitmq node ${layout.nodeName} stopped in ${Date.now() - t} ms`);
+      log(`rabbitmq node ${nodeName} stopped in ${Date.now() - t} ms`);
     })();
     return stopping;
   };
 
   try {
-    // 1. our own epmd, as our own child
-    const epmdOut = fs.openSync(path.join(baseDir, 'epmd.log'), 'a');
-    epmd = spawn(epmdBin, ['-port', String(epmdPort), '-address', '127.0.0.1'], {
-      env,
-      cwd: baseDir,
-      stdio: ['ignore', epmdOut, epmdOut],
-      ...spawnIdentity,
-    });
-    fs.closeSync(epmdOut);
-    epmd.on('error', () => {}); // reported through exit/port polling below
-    const epmdDeadline = Date.now() + 5_000;
-    while (!(await canConnect(epmdPort))) {
-      if (exited(epmd) || Date.now() > epmdDeadline) {
-        throw new Error(`epmd on port ${epmdPort} did not come up:\n${tailOf(path.join(baseDir, 'epmd.log'))}`);
-      }
-      await sleep(20);
+    // 1. the epmd it registers with: the one given, or our own child
+    if (options.epmdPort === undefined) {
+      epmd = await startEpmd(baseDir, ident);
+      layout = { ...layout, epmdPort: epmd.port };
+      procs = new NodeProcesses(scriptsDir, layout, ident, log);
     }
-
-    // 2. the broker (real script, not the Debian su-wrapper), output to a log file
-    const out = fs.openSync(serverLog, 'a');
-    server = spawn(path.join(scriptsDir, 'rabbitmq-server'), [], {
-      env,
-      cwd: baseDir,
-      detached: false,
-      stdio: ['ignore', out, out],
-      ...spawnIdentity,
-    });
-    fs.closeSync(out);
-    server.on('error', () => {});
-    log(`starting rabbitmq node ${layout.nodeName} (amqp ${amqpPort}, dist ${distPort}, epmd ${epmdPort}, dir ${baseDir})`);
-
-    // 3. await_startup, racing against the server dying
-    const serverDied = new Promise<never>((_, reject) => {
-      server?.once('exit', (code, signal) => reject(new Error(`rabbitmq-server exited during start-up (${signal ?? `exit ${code}`})`)));
-    });
-    serverDied.catch(() => {});
-    const awaitStartup = async (): Promise<void> => {
-      const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-      // await_startup fails fast while the node is not yet registered in epmd: retry until the deadline
-      for (;;) {
-        const left = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
-        try {
-          await runCtl(scriptsDir, layout, ident, ['await_startup', '--timeout', String(left)], left * 1000 + 10_000);
-          return;
-        } catch (err) {
-          if (Date.now() > deadline || (server && exited(server))) throw err;
-          await sleep(200);
-        }
-      }
-    };
-    await Promise.race([awaitStartup(), serverDied]);
-    readBeamPid();
+    log(`starting rabbitmq node ${nodeName} (amqp ${amqpPort}, dist ${distPort}, epmd ${layout.epmdPort}, dir ${baseDir})`);
+    // 2. the broker, 3. await_startup, racing against the server dying
+    await procs.boot();
   } catch (err) {
-    const message =
-      `RabbitMQ node ${layout.nodeName} failed to start: ${(err as Error).message}\n` +
-      `--- server output (tail) ---\n${tailOf(serverLog)}\n--- rabbit.log (tail) ---\n${tailOf(rabbitLog)}`;
     await stop().catch(() => {});
-    throw new Error(message, { cause: err });
+    throw err;
   }
 
-  const startupMs = Date.now() - t0;
-  log(`rabbitmq node ${layout.nodeName} up in ${startupMs} ms (beam pid ${beamPid ?? '?'})`);
+  log(`rabbitmq node ${nodeName} up in ${Date.now() - t0} ms (beam pid ${procs.beamPid() ?? '?'})`);
 
+  const api = makeCtlApi(scriptsDir, layout, ident);
   const node: RabbitNode = {
     url: `amqp://guest:guest@127.0.0.1:${amqpPort}`,
-    nodeName: layout.nodeName,
+    nodeName,
     port: amqpPort,
     ...api,
+    ...processControls(procs, api, false),
     stop,
   };
   layouts.set(node, layout);
@@ -741,13 +891,47 @@ export function rabbitNodeEnv(node: RabbitNode): Record<string, string> {
   return env;
 }
 
+/** What rabbitNodeFromLayout needs to rebuild a handle in another process. */
+export interface NodeLayoutData {
+  readonly nodeName: string;
+  readonly baseDir: string;
+  readonly amqpPort: number;
+  readonly distPort: number;
+  readonly epmdPort: number;
+}
+
+/** The layout of a node started here (for a cluster's env hand-over). */
+export function layoutOf(node: RabbitNode): NodeLayoutData | undefined {
+  return layouts.get(node);
+}
+
 /**
- * Rebuilds a handle to the runner's node from the env set by test/run.ts.
- * ctl / listQueues / stopApp / startApp work (they only need rabbitmqctl with
- * the node's env: base dir for the cookie, epmd port, node name). stop() is a
- * no-op: the runner owns the node's lifecycle. Returns undefined when the tests
- * run against an external broker (only WARREN_TEST_BROKER_URL set) or outside
- * the runner.
+ * A handle to a node another process started, from its layout. ctl / listQueues / stopApp /
+ * startApp only need rabbitmqctl with the node's env; kill and restart find beam.smp by the PID
+ * file in its base dir (a restart from here boots it detached: it outlives this process, and its
+ * owner stops it by that PID file). stop() is a no-op: the owner stops the node.
+ */
+export function rabbitNodeFromLayout(layout: NodeLayoutData, url = `amqp://guest:guest@127.0.0.1:${layout.amqpPort}`): RabbitNode | undefined {
+  const scriptsDir = rabbitScriptsDir();
+  if (!scriptsDir || !fs.existsSync(layout.baseDir)) return undefined;
+  const ident = identityFor(layout.baseDir);
+  const api = makeCtlApi(scriptsDir, layout, ident);
+  const node: RabbitNode = {
+    url,
+    nodeName: layout.nodeName,
+    port: layout.amqpPort,
+    ...api,
+    ...processControls(new NodeProcesses(scriptsDir, layout, ident, () => {}), api, true),
+    stop: async () => {},
+  };
+  layouts.set(node, layout);
+  return node;
+}
+
+/**
+ * Rebuilds a handle to the runner's node from the env set by test/run.ts (see
+ * rabbitNodeFromLayout). Returns undefined when the tests run against an external broker (only
+ * WARREN_TEST_BROKER_URL set) or outside the runner.
  */
 export function rabbitNodeFromEnv(env: NodeJS.ProcessEnv = process.env): RabbitNode | undefined {
   const url = env[ENV_BROKER_URL];
@@ -757,14 +941,5 @@ export function rabbitNodeFromEnv(env: NodeJS.ProcessEnv = process.env): RabbitN
   const amqpPort = Number(env[ENV_AMQP_PORT]);
   const distPort = Number(env[ENV_DIST_PORT] ?? 0);
   if (!url || !nodeName || !baseDir || !epmdPort || !amqpPort) return undefined;
-  const scriptsDir = rabbitScriptsDir();
-  if (!scriptsDir || !fs.existsSync(baseDir)) return undefined;
-  const layout: NodeLayout = { nodeName, baseDir, amqpPort, distPort, epmdPort };
-  return {
-    url,
-    nodeName,
-    port: amqpPort,
-    ...makeCtlApi(scriptsDir, layout, identityFor(baseDir)),
-    stop: async () => {},
-  };
+  return rabbitNodeFromLayout({ nodeName, baseDir, amqpPort, distPort, epmdPort }, url);
 }

@@ -20,7 +20,7 @@ import { queueTypesOf } from '../topology/queue-types';
 import { blockedReason } from '../transport/broker-alarm';
 import { reportsConsumerState, type ConsumerStateChange } from '../transport/consumer-state';
 import { openPublishingTransport, openTransport } from '../transport/open-transport';
-import type { Transport } from '../transport/transport';
+import { CONSUMER_STARTS_AT_ONCE, type Transport } from '../transport/transport';
 import { QueueAdmin } from '../admin/queue-admin';
 import { ControlResponder } from './control-responder';
 import { EventPublisher } from './event-publisher';
@@ -284,7 +284,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** Several at once: each is a few round trips to the broker, and a runtime may serve hundreds of queues. */
   private async startConsumers(): Promise<void> {
-    await eachBounded(this.consumers, 16, (consumer) => consumer.start());
+    await eachBounded(this.consumers, CONSUMER_STARTS_AT_ONCE, (consumer) => consumer.start());
   }
 
   private async drainConsumers(graceMs: number): Promise<void> {

@@ -15,9 +15,7 @@ import { restoreDelayMs, type ConsumerStateChange, type ConsumerStateSource } fr
 import { redactUrl } from './redact-url';
 import { coalesceWrites, socketOf } from './write-coalescing';
 import { eachBounded } from '../util/each-bounded';
-
-/** Consumers started at once on a (re)connection: each is a few round trips on its own channel. */
-const CONSUMER_STARTS_AT_ONCE = 16;
+import { CONSUMER_STARTS_AT_ONCE } from './transport';
 import type { ConnectionStateChange, Delivery, LeaseChannel, LeaseToken, MessageProperties, PublishOptions, PublishOutcome, QueueBrowser, QueueInfo, Subscription, Transport } from './transport';
 
 /** RabbitMQ's pseudo-queue for direct reply-to: replies need no queue of their own. */
@@ -84,8 +82,11 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   /** Every consumer channel still open, cancelled ones included: they may still be acking. */
   private readonly consumerChannels = new Set<Channel>();
   private readonly ackBatchers = new Map<Channel, AckBatcher>();
-  /** Consumer channels by the connection they are on and how many consumers started on them. */
-  private readonly consumersOn = new Map<Channel, { connection: ChannelModel; consumers: number }>();
+  /**
+   * Consumer channels, opened or still opening, with the connection they are on and how many
+   * consumers started on them: consumers started at once share the ones still opening too.
+   */
+  private readonly consumersOn = new Set<ConsumerChannel>();
   private openingConsumerChannels = 0;
   private readonly stateListeners: Array<(change: ConnectionStateChange) => void> = [];
   private connectionWaiters: Array<() => void> = [];
@@ -325,7 +326,7 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
     const socket = socketOf(connection);
     if (socket) coalesceWrites(socket);
     const publishChannel = await this.openPublishChannel(connection);
-    for (const topology of this.topologies) await declareOn(connection, topology, budgetOf(connection).declareChannels);
+    await declareOn(connection, this.topologies, budgetOf(connection).declareChannels);
     this.connection = connection;
     this.publishChannel = publishChannel;
     this.replyChannel = undefined;
@@ -390,31 +391,37 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   private async consumerChannelFor(connection: ChannelModel): Promise<{ channel: Channel; acks: AckBatcher }> {
     const budget = budgetOf(connection);
     if (this.consumerChannels.size + this.openingConsumerChannels < budget.ownConsumerChannels) {
-      this.openingConsumerChannels++;
-      try {
-        const channel = await connection.createChannel();
-        const acks = new AckBatcher(channel);
-        this.consumerChannels.add(channel);
-        this.ackBatchers.set(channel, acks);
-        this.consumersOn.set(channel, { connection, consumers: 1 });
-        channel.on('close', () => {
-          this.consumerChannels.delete(channel);
-          this.ackBatchers.delete(channel);
-          this.consumersOn.delete(channel);
-        });
-        return { channel, acks };
-      } finally {
-        this.openingConsumerChannels--;
-      }
+      const use: ConsumerChannel = { connection, consumers: 1, opened: this.openConsumerChannel(connection, () => this.consumersOn.delete(use)) };
+      this.consumersOn.add(use);
+      use.opened.catch(() => this.consumersOn.delete(use));
+      return use.opened;
     }
-    let least: { channel: Channel; use: { consumers: number } } | undefined;
-    for (const [channel, use] of this.consumersOn) if (use.connection === connection && (!least || use.consumers < least.use.consumers)) least = { channel, use };
-    const acks = least && this.ackBatchers.get(least.channel);
-    if (!least || !acks) throw new TransportError(`No channel to consume on: this connection's channel_max is ${channelMaxOf(connection)}`);
-    least.use.consumers++;
+    let least: ConsumerChannel | undefined;
+    for (const use of this.consumersOn) if (use.connection === connection && (!least || use.consumers < least.consumers)) least = use;
+    if (!least) throw new TransportError(`No channel to consume on: this connection's channel_max is ${channelMaxOf(connection)}`);
+    least.consumers++;
+    const opened = await least.opened;
     // Each consumer on it listens for its close: many listeners are expected.
-    least.channel.setMaxListeners(0);
-    return { channel: least.channel, acks };
+    opened.channel.setMaxListeners(0);
+    return opened;
+  }
+
+  private async openConsumerChannel(connection: ChannelModel, onClose: () => void): Promise<{ channel: Channel; acks: AckBatcher }> {
+    this.openingConsumerChannels++;
+    try {
+      const channel = await connection.createChannel();
+      const acks = new AckBatcher(channel);
+      this.consumerChannels.add(channel);
+      this.ackBatchers.set(channel, acks);
+      channel.on('close', () => {
+        this.consumerChannels.delete(channel);
+        this.ackBatchers.delete(channel);
+        onClose();
+      });
+      return { channel, acks };
+    } finally {
+      this.openingConsumerChannels--;
+    }
   }
 
   private reportConsumer(change: ConsumerStateChange): void {
@@ -425,15 +432,15 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   private readonly consumerHost: AmqpConsumerHost = {
     current: () => this.connection,
     redeclare: async (queue, connection) => {
-      for (const topology of this.topologies) {
-        if (!topology.queues.some((declared) => declared.name === queue)) continue;
-        await declareOn(connection, {
-          exchanges: topology.exchanges,
-          queues: topology.queues.filter((declared) => declared.name === queue),
-          bindings: topology.bindings.filter((binding) => binding.queue === queue),
-          unbindings: topology.unbindings?.filter((binding) => binding.queue === queue) ?? [],
-        });
-      }
+      // Only what this queue needs: itself, its bindings and the exchanges they name.
+      const bindings = this.topologies.flatMap((topology) => topology.bindings.filter((binding) => binding.queue === queue));
+      const named = new Set(bindings.map((binding) => binding.exchange));
+      await declareOn(connection, {
+        exchanges: this.topologies.flatMap((topology) => topology.exchanges.filter((exchange) => named.has(exchange.name))),
+        queues: this.topologies.flatMap((topology) => topology.queues.filter((declared) => declared.name === queue)),
+        bindings,
+        unbindings: this.topologies.flatMap((topology) => topology.unbindings?.filter((binding) => binding.queue === queue) ?? []),
+      });
     },
     channelFor: (connection) => this.consumerChannelFor(connection),
     report: (change) => this.reportConsumer(change),
@@ -607,6 +614,13 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
       }
     });
   }
+}
+
+/** A consumer channel, from when it is asked for: `opened` settles once the broker has opened it. */
+interface ConsumerChannel {
+  readonly connection: ChannelModel;
+  consumers: number;
+  readonly opened: Promise<{ channel: Channel; acks: AckBatcher }>;
 }
 
 /** The channel_max this connection negotiated (amqplib reads 0, no limit, as 65535). */

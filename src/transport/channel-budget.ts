@@ -16,5 +16,5 @@ export interface ChannelBudget {
 export function channelBudget(channelMax: number): ChannelBudget {
   const max = channelMax > 0 ? channelMax : 0xffff;
   const reserved = Math.min(64, Math.max(4, Math.floor(max / 4)));
-  return { reserved, ownConsumerChannels: Math.max(1, max - reserved), declareChannels: Math.max(1, Math.min(8, Math.floor(reserved / 2))) };
+  return { reserved, ownConsumerChannels: Math.max(1, max - reserved), declareChannels: Math.max(1, Math.min(32, Math.floor(reserved / 2))) };
 }

@@ -1,5 +1,11 @@
 import type { BindingDeclaration, Topology } from '../topology/topology';
 
+/**
+ * Consumers started at once, at start-up and on every reconnection: each is a few round trips on
+ * a channel, and channels past what channel_max leaves are shared (amqp-transport.ts).
+ */
+export const CONSUMER_STARTS_AT_ONCE = 64;
+
 /** The AMQP message properties Warren uses; the memory transport carries the same ones. */
 export interface MessageProperties {
   readonly messageId?: string;

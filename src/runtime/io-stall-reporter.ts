@@ -28,10 +28,11 @@ export interface IoStallReporterOptions {
 export function reportIoStalls({ io, thresholdMs, heartbeatSeconds, logger, onStall }: IoStallReporterOptions): EventLoopStallMonitor {
   const monitor = new EventLoopStallMonitor({
     thresholdMs,
+    busy: () => io.inFlight > 0,
     onTick: (stall) => {
-      // The block began by stalledMs before it was noticed, and ended no earlier than one interval
-      // before that: a run started after it, or ended before it, did not block.
-      const { runs, more } = stall ? io.look(stall.noticedAt - stall.stalledMs + 1, stall.noticedAt - monitor.intervalMs - 1) : io.look();
+      // The block began by stalledMs before it was noticed, and ended after `endedAfter`: a run
+      // started after it, or ended before it, did not block.
+      const { runs, more } = stall ? io.look(stall.noticedAt - stall.stalledMs + 1, stall.endedAfter - 1) : io.look();
       if (!stall) return;
       const event: IoStall = { stalledMs: stall.stalledMs, thresholdMs, runs, moreRuns: more };
       logger.warn(

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { connect, resolveConfig, Runtime } from '../../src';
+import { EventLoopStallMonitor, type EventLoopStall } from '../../src/runtime/event-loop-stall-monitor';
 import { describeStall, type IoStall } from '../../src/runtime/io-stall-reporter';
 import { captureLogger } from '../support/fixture-runtime';
 import { StallIo } from './fixtures/stall-jobs';
@@ -64,4 +65,42 @@ test('the warning says when the stall outlasted the heartbeat, and when no I/O t
   assert.doesNotMatch(describeStall(stall, 30), /than the 30 s heartbeat/);
   const many: IoStall = { ...stall, runs: [1, 2, 3].map((n) => ({ task: 'A.run', taskId: `t${n}`, attempt: 1, startedAt: 0, endedAt: undefined })), moreRuns: 4 };
   assert.match(describeStall(many, 30), /I\/O tasks running then: A\.run \(3 runs\) and 4 more runs/);
+});
+
+test('given an idle loop, the monitor ticks once per threshold, and a block past the threshold is still reported with its length', { timeout: 30_000 }, async () => {
+  const thresholdMs = 200;
+  const blockMs = 400;
+  let ticks = 0;
+  let blocked = false;
+  let idleTicks = 0;
+  const keepAlive = setTimeout(() => {}, 20_000); // the monitor's timer is unref'd
+  const stall = await new Promise<EventLoopStall>((resolve) => {
+    const monitor = new EventLoopStallMonitor({
+      thresholdMs,
+      onTick: (seen) => {
+        ticks++;
+        if (seen) {
+          monitor.stop();
+          resolve(seen);
+        } else if (!blocked) {
+          // Once a window is timed as idle, block inside it, not at its start.
+          setImmediate(() => {
+            if (blocked || monitor.windowMs !== monitor.idleIntervalMs) return;
+            blocked = true;
+            idleTicks = ticks;
+            setTimeout(() => {
+              const until = Date.now() + blockMs;
+              while (Date.now() < until);
+            }, 20);
+          });
+        }
+      },
+    });
+    assert.equal(monitor.idleIntervalMs, thresholdMs);
+    monitor.start();
+  });
+  clearTimeout(keepAlive);
+  assert.ok(stall.stalledMs >= blockMs - 10, `stalled ${stall.stalledMs} ms for a ${blockMs} ms block`);
+  assert.ok(stall.endedAfter <= stall.noticedAt);
+  assert.equal(ticks, idleTicks + 1, 'the stall is noticed by the first tick after the block');
 });

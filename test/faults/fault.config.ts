@@ -7,6 +7,7 @@ import { defineConfig } from '../../src';
  *   WARREN_FAULT_RECORD            the file the fault jobs append their runs to (see jobs/record.ts)
  *   WARREN_FAULT_CPU_HEAP_MB       pools.cpu.maxOldGenerationSizeMb (the out-of-memory scenario)
  *   WARREN_FAULT_MAX_REDELIVERIES  maxRedeliveries (the crash-loop scenario)
+ *   WARREN_FAULT_QUEUE_TYPE        broker.queueType: `quorum` on the cluster (npm run test:faults -- --cluster)
  */
 const env = process.env;
 
@@ -18,6 +19,7 @@ function positiveInt(name: string): number | undefined {
 export default defineConfig({
   broker: {
     namespace: env.WARREN_FAULT_NAMESPACE || 'warren-faults',
+    queueType: env.WARREN_FAULT_QUEUE_TYPE === 'quorum' ? 'quorum' : undefined,
   },
   // A redelivered message is counted and back in 50 ms: the poison scenario's crash loop runs quickly.
   requeueDelayMs: 50,

@@ -10,14 +10,19 @@
  *
  * Prints the table and `N passed, M failed`; writes test/faults/results/latest.{json,md};
  * exits 1 if any scenario failed.
+ *
+ * `npm run test:faults -- --cluster [<id>...]` runs the cluster scenarios instead
+ * (scenarios/cluster.ts): quorum queues (WARREN_FAULT_QUEUE_TYPE=quorum) on a three-node cluster,
+ * the runner's (WARREN_TEST_CLUSTER) or one of its own; results in test/faults/results/cluster/.
  */
 import 'reflect-metadata';
-import { acquireBroker, Inspector, type Broker } from './support/broker';
+import path from 'node:path';
+import { acquireBroker, acquireCluster, Inspector, type Broker } from './support/broker';
 import { RESULTS_DIR } from './support/paths';
 import { formatDetails, formatTable, LEGEND, seconds, writeReport } from './support/report';
 import { killLiveRuntimesSync } from './support/runtime-process';
 import { makeDirs, ScenarioContext, type Scenario, type ScenarioResult } from './support/scenario';
-import { SCENARIOS } from './scenarios';
+import { CLUSTER_SCENARIOS, SCENARIOS } from './scenarios';
 import { acquirePostgres } from './support/postgres';
 import type { PostgresNode } from '../support/postgres-node';
 
@@ -52,20 +57,27 @@ async function runScenario(scenario: Scenario, broker: Broker, inspector: Inspec
 }
 
 async function main(): Promise<number> {
-  const filters = process.argv.slice(2);
-  const scenarios = filters.length ? SCENARIOS.filter((s) => filters.some((f) => s.id.includes(f))) : SCENARIOS;
+  const args = process.argv.slice(2);
+  const onCluster = args.includes('--cluster');
+  const filters = args.filter((arg) => arg !== '--cluster');
+  const all = onCluster ? CLUSTER_SCENARIOS : SCENARIOS;
+  const scenarios = filters.length ? all.filter((s) => filters.some((f) => s.id.includes(f))) : all;
   if (scenarios.length === 0) {
-    say(`no scenario matches ${filters.join(' ')} (have: ${SCENARIOS.map((s) => s.id).join(', ')})`);
+    say(`no ${onCluster ? 'cluster ' : ''}scenario matches ${filters.join(' ')} (have: ${all.map((s) => s.id).join(', ')})`);
     return 1;
   }
+  // Runtimes (child processes) and the suite's own client read the fault config with this set.
+  if (onCluster) process.env['WARREN_FAULT_QUEUE_TYPE'] = 'quorum';
+  const resultsDir = onCluster ? path.join(RESULTS_DIR, 'cluster') : RESULTS_DIR;
   const startedAt = new Date();
   const t0 = Date.now();
-  const dirs = makeDirs(RESULTS_DIR);
-  say('broker: starting a throwaway RabbitMQ node');
-  const broker = await acquireBroker((line) => say(`  [rabbitmq] ${line}`));
+  const dirs = makeDirs(resultsDir);
+  say(onCluster ? 'broker: a three-node RabbitMQ cluster, quorum queues' : 'broker: starting a throwaway RabbitMQ node');
+  const brokerLog = (line: string): void => say(`  [rabbitmq] ${line}`);
+  const broker = onCluster ? await acquireCluster(brokerLog) : await acquireBroker(brokerLog);
   cleanupBroker = () => broker.stop();
-  say(`broker: ${broker.url.replace(/\/\/[^@]*@/, '//')} (${seconds(Date.now() - t0)})`);
-  const inspector = new Inspector(broker.url);
+  say(`broker: ${broker.url.replace(/\/\/[^@]*@/g, '//')} (${seconds(Date.now() - t0)})`);
+  const inspector = new Inspector(broker.urls);
   // PostgreSQL only when a selected scenario needs it: the result-store scenarios.
   const postgres = scenarios.some((s) => s.needsPostgres) ? await acquirePostgres((line) => say(`  [postgres] ${line}`)) : undefined;
   if (postgres?.owned) {
@@ -96,10 +108,10 @@ async function main(): Promise<number> {
   const passed = results.filter((r) => r.status === 'passed').length;
   const failed = results.filter((r) => r.status === 'failed').length + (stopRequested ? 1 : 0);
   const skipped = results.filter((r) => r.status === 'skipped').length;
-  writeReport(RESULTS_DIR, {
+  writeReport(resultsDir, {
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - t0,
-    broker: broker.owned ? 'a throwaway RabbitMQ node' : 'WARREN_TEST_BROKER_URL',
+    broker: onCluster ? `a three-node RabbitMQ cluster (${broker.owned ? 'its own' : 'WARREN_TEST_CLUSTER'}), quorum queues` : broker.owned ? 'a throwaway RabbitMQ node' : 'WARREN_TEST_BROKER_URL',
     passed,
     failed,
     skipped,
@@ -108,7 +120,8 @@ async function main(): Promise<number> {
   process.stdout.write(`\n${formatTable(results)}\n${LEGEND}\n\n`);
   const details = formatDetails(results);
   if (details) process.stdout.write(`${details}\n\n`);
-  process.stdout.write(`results: test/faults/results/latest.json, latest.md (records and process logs in test/faults/results/)\n`);
+  const shown = path.relative(process.cwd(), resultsDir);
+  process.stdout.write(`results: ${shown}/latest.json, latest.md (records and process logs in ${shown}/)\n`);
   process.stdout.write(`total ${seconds(Date.now() - t0)}${skipped ? `; ${skipped} skipped` : ''}\n`);
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
   return failed > 0 ? 1 : 0;

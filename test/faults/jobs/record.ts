@@ -8,7 +8,7 @@ export const RECORD_FILE_ENV = 'WARREN_FAULT_RECORD';
 /** `done`: a task finished its work. `run`: a task started a run that will not finish normally (throws, hangs, crashes). */
 export type RecordKind = 'done' | 'run';
 
-/** One line per event, tab-separated: kind, task id, task, attempt, epoch ms, thread id, detail. */
+/** One line per event, tab-separated: kind, task id, task, attempt, epoch ms, thread id, detail, runtime pid. */
 export interface RecordLine {
   readonly kind: RecordKind;
   readonly taskId: string;
@@ -17,6 +17,8 @@ export interface RecordLine {
   readonly at: number;
   readonly threadId: number;
   readonly detail: string;
+  /** The runtime process that ran it (several runtimes share a scenario's record file). */
+  readonly pid: number;
 }
 
 /**
@@ -28,11 +30,11 @@ export function record(kind: RecordKind, detail = ''): void {
   const file = process.env[RECORD_FILE_ENV];
   if (!file) return;
   const { taskId, task, attempt } = currentTask();
-  fs.appendFileSync(file, `${kind}\t${taskId}\t${task}\t${attempt}\t${Date.now()}\t${threadId}\t${detail.replace(/[\t\n]/g, ' ')}\n`);
+  fs.appendFileSync(file, `${kind}\t${taskId}\t${task}\t${attempt}\t${Date.now()}\t${threadId}\t${detail.replace(/[\t\n]/g, ' ')}\t${process.pid}\n`);
 }
 
 export function parseRecordLine(line: string): RecordLine | undefined {
-  const [kind, taskId, task, attempt, at, thread, detail] = line.split('\t');
+  const [kind, taskId, task, attempt, at, thread, detail, pid] = line.split('\t');
   if ((kind !== 'done' && kind !== 'run') || !taskId || !task) return undefined;
-  return { kind, taskId, task, attempt: Number(attempt), at: Number(at), threadId: Number(thread), detail: detail ?? '' };
+  return { kind, taskId, task, attempt: Number(attempt), at: Number(at), threadId: Number(thread), detail: detail ?? '', pid: Number(pid) };
 }

@@ -1,6 +1,7 @@
 import type { Scenario } from '../support/scenario';
 import { brokerRestartScenario } from './broker-restart';
 import { closeConnectionsScenario } from './close-connections';
+import { CLUSTER_SCENARIOS } from './cluster';
 import { delayedScenario } from './delayed';
 import { hangScenario } from './hang';
 import { hostileScenario } from './hostile-messages';
@@ -36,3 +37,6 @@ export const SCENARIOS: readonly Scenario[] = [
   resultsPostgresRestartScenario,
   resultsBrokerRestartScenario,
 ];
+
+/** The cluster scenarios (`npm run test:faults -- --cluster`), in the order they run. */
+export { CLUSTER_SCENARIOS };

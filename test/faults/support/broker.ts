@@ -1,11 +1,17 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
 import { ENV_BROKER_URL, ensureRabbitMqInstalled, rabbitNodeFromEnv, startRabbitNode, type RabbitNode } from '../../support/rabbitmq-node';
+import { ENV_CLUSTER, rabbitClusterFromEnv, startRabbitCluster, type RabbitCluster } from '../../support/rabbitmq-cluster';
 import { buildDelayCascade } from '../../../src/topology/delay-cascade';
 import { TopologyNames } from '../../../src/topology/topology';
 import { FAULT_QUEUES } from './paths';
 
 export interface Broker {
+  /** The broker URL a runtime is given: on a cluster, every node's, comma-separated. */
   readonly url: string;
+  /** Every node's URL (one on a single node). */
+  readonly urls: readonly string[];
+  /** The three-node cluster, for the cluster scenarios (npm run test:faults -- --cluster). */
+  readonly cluster?: RabbitCluster;
   /** rabbitmqctl access; undefined on an external broker given by URL only (node-control scenarios are skipped). */
   readonly node: RabbitNode | undefined;
   /** Whether this suite started the node (and must stop it). */
@@ -19,11 +25,22 @@ export async function acquireBroker(log: (line: string) => void): Promise<Broker
   if (external) {
     const node = rabbitNodeFromEnv();
     log(`broker: ${ENV_BROKER_URL} given; ${node ? `node ${node.nodeName} controllable through rabbitmqctl` : 'no node control (WARREN_TEST_RABBIT_* unset)'}`);
-    return { url: external, node, owned: false, stop: async () => {} };
+    return { url: external, urls: [external], node, owned: false, stop: async () => {} };
   }
   await ensureRabbitMqInstalled(log);
   const node = await startRabbitNode({ log });
-  return { url: node.url, node, owned: true, stop: () => node.stop() };
+  return { url: node.url, urls: [node.url], node, owned: true, stop: () => node.stop() };
+}
+
+/** The runner's cluster (WARREN_TEST_CLUSTER), or a three-node cluster of our own. */
+export async function acquireCluster(log: (line: string) => void): Promise<Broker> {
+  const given = rabbitClusterFromEnv();
+  if (process.env[ENV_CLUSTER] && !given) throw new Error(`${ENV_CLUSTER} is set, but its nodes' directories are gone`);
+  const owned = !given;
+  if (!given) await ensureRabbitMqInstalled(log);
+  const cluster = given ?? (await startRabbitCluster({ log }));
+  if (given) log(`cluster: ${ENV_CLUSTER} given (${cluster.nodes.map((node) => node.nodeName).join(', ')})`);
+  return { url: cluster.urls.join(','), urls: cluster.urls, cluster, node: cluster.nodes[0], owned, stop: () => cluster.stop() };
 }
 
 /** A message read back from a queue. `id` is the suite's id for it: `fault-id` header, else correlationId, else messageId. */
@@ -42,7 +59,8 @@ export interface QueuedMessage {
 export class Inspector {
   private connection: Promise<ChannelModel> | undefined;
 
-  constructor(private readonly url: string) {}
+  /** `urls`: the nodes of a cluster, tried in turn whenever the inspector (re)connects. */
+  constructor(private readonly urls: readonly string[]) {}
 
   /** Messages ready in a queue; undefined when the queue does not exist or the broker cannot be reached. */
   async depth(queue: string): Promise<number | undefined> {
@@ -133,7 +151,7 @@ export class Inspector {
 
   private open(): Promise<ChannelModel> {
     this.connection ??= (async () => {
-      const connection = await amqp.connect(this.url, { noDelay: true, clientProperties: { connection_name: 'warren fault suite inspector' } });
+      const connection = await this.connectAny();
       const forget = () => {
         if (this.connection === opened) this.connection = undefined;
       };
@@ -146,6 +164,18 @@ export class Inspector {
       if (this.connection === opened) this.connection = undefined;
     });
     return opened;
+  }
+
+  private async connectAny(): Promise<ChannelModel> {
+    let last: unknown;
+    for (const url of this.urls) {
+      try {
+        return await amqp.connect(url, { noDelay: true, clientProperties: { connection_name: 'warren fault suite inspector' } });
+      } catch (error) {
+        last = error;
+      }
+    }
+    throw last instanceof Error ? last : new Error(String(last));
   }
 
   /** A fresh channel for `fn`; if the connection was dead (a fault closed it), one more try on a new one. */

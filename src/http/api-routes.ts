@@ -32,7 +32,7 @@ export interface DashboardQueue {
 
 /** The dashboard's JSON API and its event stream. Only this runtime's queues can be read or changed. */
 export function apiRoutes({ runtime, depths, history, stream }: ApiDependencies): Route[] {
-  const ownQueues = () => runtime.snapshot().queues;
+  const ownQueues = () => runtime.queueStates();
   const busy = new Set<string>();
 
   /** Runs `work` on a queue of this runtime, one action per queue at a time; its answer is 200 unless it says otherwise. */

@@ -47,7 +47,7 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
   checkHttpOptions({ host, token: options.token });
   const logger = (options.logger ?? runtime.logger).child({ component: 'http' });
 
-  const queueNames = runtime.snapshot().queues.map((queue) => queue.queue);
+  const queueNames = runtime.queueStates().map((queue) => queue.queue);
   const depths = new QueueDepthCache(() => runtime.admin.queues(queueNames));
   const metrics = createRuntimeMetrics(runtime, { depths });
   const history = new TaskHistory();

@@ -32,7 +32,7 @@ export interface RuntimeMetrics {
 
 /**
  * Prometheus metrics of one runtime, all prefixed `warren_`: task counters and histograms fed by
- * its `task` events, pool and queue gauges read from `snapshot()` at scrape time, broker queue
+ * its `task` events, pool and queue gauges read from `poolStates()` and `queueStates()` at scrape time, broker queue
  * depths from `admin.queues()` through a short cache, and Node's defaults (event-loop lag, heap, GC).
  */
 export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOptions = {}): RuntimeMetrics {
@@ -41,7 +41,7 @@ export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOp
   const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = require('prom-client') as typeof PromClient;
   const registry = new Registry();
   const registers = [registry];
-  const queueNames = runtime.snapshot().queues.map((queue) => queue.queue);
+  const queueNames = runtime.queueStates().map((queue) => queue.queue);
   const depths = options.depths ?? new QueueDepthCache(() => runtime.admin.queues(queueNames));
   const knownTasks = new Set(runtime.registry.tasks().map((task) => task.name));
   const taskLabel = (task: string) => (knownTasks.has(task) ? task : UNKNOWN_TASK);
@@ -91,7 +91,7 @@ export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOp
     labelNames: ['pool'],
     registers,
     collect() {
-      for (const pool of runtime.snapshot().pools) this.set({ pool: pool.kind }, pool.capacity);
+      for (const pool of runtime.poolStates()) this.set({ pool: pool.kind }, pool.capacity);
     },
   });
   new Gauge({
@@ -100,7 +100,7 @@ export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOp
     labelNames: ['pool'],
     registers,
     collect() {
-      for (const pool of runtime.snapshot().pools) this.set({ pool: pool.kind }, pool.inFlight);
+      for (const pool of runtime.poolStates()) this.set({ pool: pool.kind }, pool.inFlight);
     },
   });
   new Gauge({
@@ -109,7 +109,7 @@ export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOp
     labelNames: ['queue', 'pool'],
     registers,
     collect() {
-      for (const queue of runtime.snapshot().queues) this.set({ queue: queue.queue, pool: queue.pool }, queue.running);
+      for (const queue of runtime.queueStates()) this.set({ queue: queue.queue, pool: queue.pool }, queue.running);
     },
   });
   new Gauge({
@@ -118,7 +118,7 @@ export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOp
     labelNames: ['queue', 'pool'],
     registers,
     collect() {
-      for (const queue of runtime.snapshot().queues) this.set({ queue: queue.queue, pool: queue.pool }, queue.prefetch);
+      for (const queue of runtime.queueStates()) this.set({ queue: queue.queue, pool: queue.pool }, queue.prefetch);
     },
   });
   const restartsSeen = new Map<string, number>();
@@ -128,7 +128,7 @@ export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOp
     labelNames: ['pool'],
     registers,
     collect() {
-      for (const pool of runtime.snapshot().pools) {
+      for (const pool of runtime.poolStates()) {
         // The pool keeps the total; a counter can only be increased, so it is moved by the difference.
         const delta = pool.workerRestarts - (restartsSeen.get(pool.kind) ?? 0);
         restartsSeen.set(pool.kind, pool.workerRestarts);
@@ -143,7 +143,7 @@ export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOp
     labelNames: ['reason'],
     registers,
     collect() {
-      for (const pool of runtime.snapshot().pools) {
+      for (const pool of runtime.poolStates()) {
         for (const [reason, total] of Object.entries(pool.threadsRecycled ?? {})) {
           this.inc({ reason }, Math.max(0, total - (recycledSeen.get(reason) ?? 0)));
           recycledSeen.set(reason, total);
@@ -180,7 +180,7 @@ export function createRuntimeMetrics(runtime: Runtime, options: RuntimeMetricsOp
     help: 'Times the broker connection was lost and recovered.',
     registers,
     collect() {
-      const { reconnects } = runtime.snapshot();
+      const reconnects = runtime.reconnectCount;
       this.inc(Math.max(0, reconnects - reconnectsSeen));
       reconnectsSeen = reconnects;
     },

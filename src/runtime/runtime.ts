@@ -43,7 +43,6 @@ import { deliveryStages } from './stages/delivery-stages';
 import { StaleBindings } from './stale-bindings';
 import { MAX_LISTED_IN_FLIGHT, type RuntimeSnapshot } from './runtime-snapshot';
 import type { TaskEvent, TaskStartedEvent } from './task-event';
-import { redactUrl } from '../transport/redact-url';
 import { WatchedIoPool } from './watched-io-pool';
 import { openResultStore } from '../results/open-result-store';
 import type { ResultStore } from '../results/result-store';
@@ -319,16 +318,32 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   /** What this runtime is doing now: pools, queues, counts, recent failures. */
+  /** The pools as the snapshot has them, without the rest of it: what a metrics scrape reads. */
+  poolStates(): RuntimeSnapshot['pools'] {
+    return this.pools.map((pool) => ({ kind: pool.kind, capacity: pool.capacity, inFlight: pool.inFlight, workerRestarts: pool.workerRestarts, ...(pool.threadsRecycled && { threadsRecycled: { ...pool.threadsRecycled } }) }));
+  }
+
+  /** The queues as the snapshot has them, without the rest of it. */
+  queueStates(): RuntimeSnapshot['queues'] {
+    return this.plans.map((plan, i) => ({ queue: plan.queue.name, brokerQueue: plan.brokerQueue, pool: plan.pool, prefetch: plan.prefetch, running: this.consumers[i]?.running ?? 0 }));
+  }
+
+  /** Connection losses recovered since start. */
+  get reconnectCount(): number {
+    return this.reconnects;
+  }
+
   snapshot(): RuntimeSnapshot {
     return {
       id: this.id,
       startedAt: this.startedAt.toISOString(),
       state: this.state,
       ready: this.ready,
-      broker: this.config.broker.url ? redactUrl(this.config.broker.url) : 'memory://',
+      // The node connected to now, of the addresses the config gives.
+      broker: this.config.broker.url ? this.transport.description : 'memory://',
       namespace: this.config.broker.namespace,
-      pools: this.pools.map((pool) => ({ kind: pool.kind, capacity: pool.capacity, inFlight: pool.inFlight, workerRestarts: pool.workerRestarts, ...(pool.threadsRecycled && { threadsRecycled: { ...pool.threadsRecycled } }) })),
-      queues: this.plans.map((plan, i) => ({ queue: plan.queue.name, brokerQueue: plan.brokerQueue, pool: plan.pool, prefetch: plan.prefetch, running: this.consumers[i]?.running ?? 0 })),
+      pools: this.poolStates(),
+      queues: this.queueStates(),
       inFlight: this.consumers
         .flatMap((consumer) => consumer.inFlightTasks())
         .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt))
@@ -496,7 +511,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     } else if (state === 'reconnected') {
       this.connected = true;
       this.reconnects++;
-      this.logger.info({ queues: this.plans.length }, 'broker connection recovered: topology declared, consumers back');
+      this.logger.info({ queues: this.plans.length, broker: this.transport.description }, `broker connection recovered on ${this.transport.description}: topology declared, consumers back`);
       this.emit('reconnected');
     } else {
       this.state = 'stopped';

@@ -48,6 +48,8 @@ describe('several broker addresses, tried in turn', { skip: node.skip }, () => {
       await rabbit.ctl(['close_all_connections', 'broker-urls test: fail over']);
       await recovered;
       assert.equal(runtime.snapshot().reconnects, 1);
+      assert.equal(runtime.snapshot().broker, rabbit.url.replace(':guest@', ':***@'), 'the snapshot (warren inspect, the dashboard) names the node it is on');
+      assert.match(await capture.waitFor(/broker connection recovered/), new RegExp(`broker connection recovered on ${rabbit.url.replace(':guest@', ':\\*\\*\\*@').replace(/[.]/g, '\\.')}`));
       assert.equal(await echoAll(client, 20), 20, 'the client came back too, and nothing was lost');
     } finally {
       await client?.close();

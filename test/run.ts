@@ -33,14 +33,20 @@
  *                   (test/faults/run-faults.ts) on the same node, last, since it stops and
  *                   restarts the broker. With CI=true it fails the run when its node-control
  *                   scenarios cannot run (WARREN_TEST_BROKER_URL without WARREN_TEST_RABBIT_*).
- *   6. the node is always stopped (also on SIGINT/SIGTERM); exit code = test runner's.
+ *   5c. cluster     when a *.cluster.test.ts file is selected, or with 5b: the single node is
+ *                   stopped, a three-node cluster started (startRabbitCluster, about 17 s on 2
+ *                   cores), the *.cluster.test.ts files run on it (serially, WARREN_TEST_CLUSTER in
+ *                   the env: see rabbitClusterFromEnv), then with 5b the fault suite's cluster
+ *                   scenarios (run-faults.ts --cluster, quorum queues). Not in the unit tier.
+ *   6. the nodes are always stopped (also on SIGINT/SIGTERM); exit code = test runner's.
  *
  * Env knobs:
  *   WARREN_TEST_BROKER_URL     use this broker, start no node. Suites that need rabbitmqctl then
  *                              skip (CI=true: fail) unless WARREN_TEST_RABBIT_* are set too.
  *   CI=true (or 1)             a missing requirement fails instead of skipping
  *   WARREN_TEST_SKIP_CHECKS=1  skip steps 1-3 (quick edit-test loop)
- *   WARREN_TEST_SKIP_FAULTS=1  skip step 5b
+ *   WARREN_TEST_SKIP_FAULTS=1  skip step 5b, and the cluster scenarios of 5c
+ *   WARREN_TEST_SKIP_CLUSTER=1 skip step 5c (no cluster, no *.cluster.test.ts files)
  *   WARREN_TEST_CONCURRENCY    test files run in parallel (default 2: measured 11 s vs 18 s
  *                              for 1 on 2 cores). Files named *.fault.test.ts (tests that
  *                              stop the shared broker or change its node-wide settings) run after
@@ -55,6 +61,7 @@ import fg from 'fast-glob';
 import { ensureChromiumInstalled } from './support/chromium';
 import { ENV_BROKER_URL, ensureRabbitMqInstalled, rabbitNodeEnv, rabbitNodeFromEnv, startRabbitNode, type RabbitNode } from './support/rabbitmq-node';
 import { ENV_TEST_TIER, inCi } from './support/requirements';
+import { rabbitClusterEnv, startRabbitCluster, type RabbitCluster } from './support/rabbitmq-cluster';
 import { ENV_POSTGRES_URL, ensurePostgresInstalled, postgresNodeEnv, startPostgres, type PostgresNode } from './support/postgres-node';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -129,10 +136,11 @@ async function staticChecks(): Promise<boolean> {
 // What a file needs, by the rule in the header: from its name, or for RabbitMQ from its source.
 const needsBrowser = (file: string): boolean => file.endsWith('.browser.test.ts');
 const isFault = (file: string): boolean => file.endsWith('.fault.test.ts');
+const isCluster = (file: string): boolean => file.endsWith('.cluster.test.ts');
 const needsRabbitMq = (file: string): boolean =>
   file.endsWith('.rabbitmq.test.ts') || /\brequire(?:Broker|RabbitNode)\(/.test(fs.readFileSync(path.join(ROOT, file), 'utf8'));
 const needsPostgres = (file: string): boolean => file.endsWith('.postgres.test.ts') || /\brequirePostgres\(/.test(fs.readFileSync(path.join(ROOT, file), 'utf8'));
-const isUnit = (file: string): boolean => !needsBrowser(file) && !isFault(file) && !needsRabbitMq(file) && !needsPostgres(file);
+const isUnit = (file: string): boolean => !needsBrowser(file) && !isFault(file) && !isCluster(file) && !needsRabbitMq(file) && !needsPostgres(file);
 
 async function testFiles(filters: string[], unitOnly: boolean): Promise<string[]> {
   const all = (await fg('test/**/*.test.ts', { cwd: ROOT, ignore: ['**/node_modules/**'], onlyFiles: true })).sort();
@@ -147,6 +155,10 @@ async function main(): Promise<number> {
   const t0 = Date.now();
   const files = await testFiles(filters, unit);
   const faultSuite = !unit && filters.length === 0 && process.env['WARREN_TEST_SKIP_FAULTS'] !== '1';
+  const skipCluster = unit || process.env['WARREN_TEST_SKIP_CLUSTER'] === '1';
+  const clusterFiles = skipCluster ? [] : files.filter(isCluster);
+  const clusterFaults = faultSuite && !skipCluster;
+  if (!unit && skipCluster && (faultSuite || files.some(isCluster))) say('cluster: skipped (WARREN_TEST_SKIP_CLUSTER=1): no cluster, no *.cluster.test.ts files');
   if (unit) say(`unit tier: ${files.length} file(s) that need no RabbitMQ and no browser; no node, no fault suite`);
 
   // Broker first, in the background: it boots while the static checks run.
@@ -154,7 +166,7 @@ async function main(): Promise<number> {
   let nodeStarting: Promise<RabbitNode | undefined> | undefined;
   let rabbitInstalled: Promise<void> = Promise.resolve();
   const external = process.env[ENV_BROKER_URL];
-  const wantsBroker = !unit && (faultSuite || files.some(needsRabbitMq));
+  const wantsBroker = !unit && (faultSuite || files.some((file) => !isCluster(file) && needsRabbitMq(file)));
   if (!wantsBroker) {
     if (!unit) say('broker: none of the selected files needs RabbitMQ (no node started)');
   } else if (external) {
@@ -194,10 +206,13 @@ async function main(): Promise<number> {
       postgresStarting.catch(() => {}); // awaited below
     }
   }
+  let cluster: RabbitCluster | undefined;
+  let clusterStarting: Promise<RabbitCluster> | undefined;
   cleanup = async () => {
     if (nodeStarting) await nodeStarting.catch(() => undefined);
     if (postgresStarting) await postgresStarting.catch(() => undefined);
-    await Promise.all([node?.stop(), postgres?.stop()]);
+    if (clusterStarting) await clusterStarting.catch(() => undefined);
+    await Promise.all([node?.stop(), postgres?.stop(), cluster?.stop()]);
   };
 
   try {
@@ -244,7 +259,7 @@ async function main(): Promise<number> {
     // is read when a channel opens) must not overlap with others:
     // they are named *.fault.test.ts and run afterwards, one at a time.
     const passes = [
-      { files: files.filter((f) => !isFault(f)), concurrency: process.env['WARREN_TEST_CONCURRENCY'] ?? '2' },
+      { files: files.filter((f) => !isFault(f) && !isCluster(f)), concurrency: process.env['WARREN_TEST_CONCURRENCY'] ?? '2' },
       { files: files.filter(isFault), concurrency: '1' },
     ].filter((p) => p.files.length > 0);
     const timeout = process.env['WARREN_TEST_TIMEOUT'] ?? '120000';
@@ -277,12 +292,46 @@ async function main(): Promise<number> {
         if (code === 0) code = 1;
       }
     }
+    // The cluster tier last: the single node is done with, so its CPU goes to the three nodes.
+    if ((clusterFiles.length > 0 || clusterFaults) && !stopRequested) {
+      const clusterCode = await clusterTier();
+      if (clusterCode !== 0 && code === 0) code = clusterCode;
+    }
     say(`tests ${code === 0 ? 'passed' : `FAILED (exit ${code})`} — total ${secs(t0)}`);
     return code;
+
+    async function clusterTier(): Promise<number> {
+      if (node) {
+        const t = Date.now();
+        await node.stop();
+        say(`broker: single node stopped before the cluster (${secs(t)})`);
+      }
+      const t = Date.now();
+      say('cluster: starting a three-node RabbitMQ cluster');
+      await ensureRabbitMqInstalled((line) => say(`  [rabbitmq] ${line}`));
+      clusterStarting = startRabbitCluster({ log: (line) => say(`  [cluster] ${line}`) });
+      cluster = await clusterStarting;
+      if (stopRequested) return 1;
+      say(`cluster: up in ${secs(t)}: ${cluster.urls.join(', ')}`);
+      const clusterEnv: NodeJS.ProcessEnv = { ...env, ...rabbitClusterEnv(cluster) };
+      let result = 0;
+      if (clusterFiles.length > 0) {
+        const args = ['--test', '--test-reporter=spec', '--test-concurrency=1', `--test-timeout=${timeout}`, '-r', '@swc-node/register', ...clusterFiles];
+        say(`tests (cluster, serial): node ${args.slice(0, 6).join(' ')} <${clusterFiles.length} file(s)>`);
+        result = await run(process.execPath, args, clusterEnv);
+      }
+      if (clusterFaults && !stopRequested) {
+        say('fault-injection suite on the cluster: node test/faults/run-faults.ts --cluster');
+        const faultCode = await run(process.execPath, ['-r', '@swc-node/register', 'test/faults/run-faults.ts', '--cluster'], clusterEnv);
+        if (faultCode !== 0 && result === 0) result = faultCode;
+      }
+      return result;
+    }
   } finally {
     const t = Date.now();
     await cleanup();
     if (node) say(`broker: node stopped (${secs(t)})`);
+    if (cluster) say('cluster: stopped');
     if (postgres) say('postgres: server stopped');
   }
 }

@@ -22,6 +22,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { ENV_POSTGRES_URL } from './postgres-node';
 import { ENV_AMQP_PORT, ENV_BROKER_URL, ENV_EPMD_PORT, ENV_NODE_DIR, ENV_NODE_NAME, rabbitNodeFromEnv, type RabbitNode } from './rabbitmq-node';
+import { ENV_CLUSTER, rabbitClusterFromEnv, type RabbitCluster } from './rabbitmq-cluster';
 
 /** Set by test/run.ts for the test processes: `unit` when it runs the broker-free tier only. */
 export const ENV_TEST_TIER = 'WARREN_TEST_TIER';
@@ -97,6 +98,17 @@ function unmet<T extends { skip: string | false }>(reason: string): T {
       throw new Error(`${String(key)} is not available: ${reason}`);
     },
   });
+}
+
+/** The runner's three-node cluster's handle with the requirement's `skip`; its members throw when unmet. */
+export type RabbitClusterRequirement = RabbitCluster & { readonly skip: string | false };
+
+/** The three-node RabbitMQ cluster test/run.ts starts for `*.cluster.test.ts` files (WARREN_TEST_CLUSTER). */
+export function requireCluster(env: NodeJS.ProcessEnv = process.env): RabbitClusterRequirement {
+  const cluster = rabbitClusterFromEnv(env);
+  const reason = cluster ? undefined : env[ENV_CLUSTER] ? `needs the RabbitMQ cluster: the nodes' directories in ${ENV_CLUSTER} are gone` : `needs a three-node RabbitMQ cluster: ${ENV_CLUSTER} is unset (npm test starts one for files named *.cluster.test.ts)`;
+  const skip = gate(reason, 'a RabbitMQ cluster', env);
+  return cluster && !skip ? Object.assign(cluster, { skip: false as const }) : unmet<RabbitClusterRequirement>(skip as string);
 }
 
 /** A PostgreSQL server for result-store tests: WARREN_TEST_POSTGRES_URL (npm test starts a throwaway one). */

@@ -68,6 +68,12 @@ export class QueueTypeMismatchError extends TopologyMismatchError {
 /** The broker connection failed or was lost. */
 export class TransportError extends WarrenError {}
 
+/**
+ * The broker refused a message (basic.nack) until the publish timeout ran out: a queue it routes
+ * to is full with `x-overflow: reject-publish`, or a quorum queue had no leader (a node failing).
+ */
+export class PublishRefusedError extends TransportError {}
+
 /** A published task matched no queue: no runtime declared a queue for it. */
 export class UnroutableTaskError extends WarrenError {
   constructor(

@@ -1,6 +1,6 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options, RecoveringChannelModel } from 'amqplib';
 import type { Logger } from '../logging/logger';
-import { ExchangeNotFoundError, TransportError, UnencodableMessageError, describe } from '../errors';
+import { ExchangeNotFoundError, PublishRefusedError, TransportError, UnencodableMessageError, describe } from '../errors';
 import type { BindingDeclaration, Topology } from '../topology/topology';
 import { AckBatcher } from './ack-batcher';
 import { connectTarget, scrubSecrets, type BrokerCredentials } from './amqp-credentials';
@@ -20,6 +20,10 @@ import type { ConnectionStateChange, Delivery, LeaseChannel, LeaseToken, Message
 
 /** RabbitMQ's pseudo-queue for direct reply-to: replies need no queue of their own. */
 const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
+
+/** A refused publish is tried again after 50 ms, doubling to at most 1 s, until publishTimeoutMs. */
+const NACK_RETRY_FIRST_MS = 50;
+const NACK_RETRY_MAX_MS = 1_000;
 
 /** Per round of addresses: 200 ms, doubling, to at most 10 s, with 30% jitter. */
 const RECONNECT_BACKOFF = { initialDelayMs: 200, maxDelayMs: 10_000, factor: 2, jitter: 0.3 } as const;
@@ -158,7 +162,9 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
   async publish(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties, options: PublishOptions = {}): Promise<PublishOutcome> {
     const messageId = properties.messageId;
     if (options.mandatory && !messageId) throw new TransportError('A mandatory publish needs a messageId to match its return');
-    const deadline = Date.now() + (this.options.publishTimeoutMs ?? 10_000);
+    const started = Date.now();
+    const deadline = started + (this.options.publishTimeoutMs ?? 10_000);
+    let refusals = 0;
     for (;;) {
       // While blocked, nothing is written: a message that failed here was not sent, and a channel
       // opened to check an exchange would wait for the alarm too.
@@ -168,6 +174,14 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
       try {
         return await this.publishOn(channel, exchange, routingKey, body, properties, options.mandatory, deadline);
       } catch (error) {
+        if (error instanceof PublishRefusedError && !this.closing) {
+          // Refused (a full queue, a quorum queue electing its leader): try again, backing off, within the timeout.
+          const waitMs = Math.min(NACK_RETRY_MAX_MS, NACK_RETRY_FIRST_MS * 2 ** refusals++, deadline - Date.now());
+          if (waitMs <= 0) throw new PublishRefusedError(`${error.message} ${refusals} time(s) over ${Date.now() - started} ms: a queue it routes to is full (x-overflow reject-publish) or a quorum queue has no leader now`, { cause: error.cause });
+          this.options.logger?.debug({ exchange, routingKey, messageId, refusals }, `${error.message}; trying again in ${waitMs} ms`);
+          await new Promise((resolve) => setTimeout(resolve, waitMs));
+          continue;
+        }
         // The connection died before the broker confirmed: publish again once it is back.
         // At least once: the broker may have taken the first copy.
         if (this.closing || this.failure || Date.now() >= deadline || channel === this.publishChannel) throw error;
@@ -577,7 +591,8 @@ export class AmqpTransport implements Transport, ConsumerStateSource, BlockingSo
       const onConfirm = (error: unknown) => {
         tracked.settle();
         if (error) {
-          reject(new TransportError(`Broker did not confirm the message to '${exchange}' / '${routingKey}': ${describe(error)}`, { cause: error }));
+          // amqplib's only confirm error is a basic.nack: the broker took nothing, so it may be sent again.
+          reject(new PublishRefusedError(`RabbitMQ refused the message to '${exchange}' / '${routingKey}' (basic.nack)`, { cause: error }));
           return;
         }
         // RabbitMQ sends basic.return before basic.ack for an unroutable mandatory message.

@@ -1,3 +1,4 @@
+import type { QueueType } from '../../src/topology/queue-types';
 import type { MessageProperties } from '../../src/transport/transport';
 
 /** A dead-letter entry as read back from the broker. */
@@ -9,8 +10,10 @@ export interface DeadLetter {
 /** What the conformance suite needs from each broker, read and written without Warren's client. */
 export interface BrokerHarness {
   readonly name: string;
-  /** A broker URL; each test also uses its own namespace. */
+  /** A broker URL (several for a cluster); each test also uses its own namespace. */
   readonly url: string;
+  /** The queue type every runtime of the suite declares; default the config's (classic). */
+  readonly queueType?: QueueType;
   /** Puts a message straight onto a queue (default exchange), as a foreign or broken publisher would. */
   publishRaw(queue: string, body: Buffer, properties: MessageProperties): Promise<void>;
   /**

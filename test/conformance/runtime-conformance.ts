@@ -19,12 +19,19 @@ import { encodeTaskRequest } from '../../src/protocol/task-request';
 import { CpuJobs, IoJobs, MathJobs } from '../fixtures/jobs/fixture-jobs';
 import { CpuRetryJobs, RetryJobs } from '../fixtures/jobs/retry-jobs';
 import { runLog } from '../fixtures/jobs/run-log';
-import { captureLogger, collectTaskEvents, nextTaskEvent, randomNamespace, startFixtureStack, type FixtureStack } from '../support/fixture-runtime';
+import { captureLogger, collectTaskEvents, fixtureConfig, nextTaskEvent, randomNamespace, startFixtureStack, type FixtureStack } from '../support/fixture-runtime';
 import type { BrokerHarness } from './broker-harness';
 import { SCHED_IDLE } from '../../src/pools/thread-priority';
 import type { TaskStartedEvent } from '../../src/runtime/task-event';
 
 const TEST_TIMEOUT = { timeout: 60_000 };
+
+/** A runtime and a client on the harness's broker, declaring its queue type. */
+function stackOn(harness: BrokerHarness, namespace = randomNamespace()): Promise<FixtureStack> {
+  if (!harness.queueType) return startFixtureStack(harness.url, namespace);
+  const { broker } = fixtureConfig(harness.url, namespace);
+  return startFixtureStack(harness.url, namespace, { broker: { ...broker, queueType: harness.queueType } });
+}
 
 /** The behaviour every transport must give the runtime and the client. Run once per broker. */
 export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): void {
@@ -33,7 +40,7 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
 
   before(async () => {
     harness = await makeHarness();
-    stack = await startFixtureStack(harness.url);
+    stack = await stackOn(harness);
   });
   after(async () => {
     await stack?.stop();
@@ -185,7 +192,7 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
 
   describe('bad input', () => {
     test('malformed, unknown and foreign messages go to the dead-letter queue with the reason; the runtime keeps serving', TEST_TIMEOUT, async () => {
-      const own = await startFixtureStack(harness.url); // a dead-letter queue of its own
+      const own = await stackOn(harness); // a dead-letter queue of its own
       try {
         const queue = `${own.config.broker.namespace}.fx-io`;
         const rejected = collectTaskEvents(own.runtime, 3, (event) => event.outcome === 'rejected');
@@ -301,7 +308,7 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
     });
 
     test('a task that always fails runs exactly maxAttempts times, then one dead-letter entry says why', TEST_TIMEOUT, async () => {
-      const own = await startFixtureStack(harness.url);
+      const own = await stackOn(harness);
       const key = `always-${randomNamespace()}`;
       try {
         await assert.rejects(own.client.proxy(RetryJobs).alwaysFails(key), (error: Error) => {
@@ -360,13 +367,13 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
 
     test('a message redelivered more than maxRedeliveries times is dead-lettered as poison, not run', TEST_TIMEOUT, async () => {
       const namespace = randomNamespace();
-      await (await startFixtureStack(harness.url, namespace)).stop(); // declare the queues, then nobody consumes
+      await (await stackOn(harness, namespace)).stop(); // declare the queues, then nobody consumes
       const queue = `${namespace}.fx-io`;
       const request = encodeTaskRequest({ id: 'poison-1', task: 'IoJobs.hold', args: ['poison', 1], attempt: 1 }, 1024);
       const headers = { ...request.properties.headers, [HEADERS.redeliveries]: 5 }; // the fixture's limit is the default, 5
       await harness.publishAbandoned(queue, request.body, { ...request.properties, headers });
 
-      const next = await startFixtureStack(harness.url, namespace);
+      const next = await stackOn(harness, namespace);
       try {
         const [entry] = await harness.takeMessages(`${queue}.dead`, 1);
         assert.equal(entry?.headers[HEADERS.deadErrorName], 'RedeliveryLimitError');
@@ -379,12 +386,12 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
 
     test('a redelivered message below the limit runs, once, with its count carried on', TEST_TIMEOUT, async () => {
       const namespace = randomNamespace();
-      await (await startFixtureStack(harness.url, namespace)).stop();
+      await (await stackOn(harness, namespace)).stop();
       const key = `redelivered-${namespace}`;
       const request = encodeTaskRequest({ id: `r-${namespace}`, task: 'IoJobs.hold', args: [key, 1], attempt: 1 }, 1024);
       await harness.publishAbandoned(`${namespace}.fx-io`, request.body, request.properties);
       const ran = new Promise<void>((resolve) => runLog.on('started', (started) => started === key && resolve()));
-      const next = await startFixtureStack(harness.url, namespace);
+      const next = await stackOn(harness, namespace);
       await ran;
       await next.stop(); // waits for the run in flight
       assert.equal(runLog.starts.get(key), 1);
@@ -441,7 +448,7 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
 
     test('a task published while no runtime serves its queue is queued, not unknown', TEST_TIMEOUT, async () => {
       const namespace = randomNamespace();
-      const idle = await startFixtureStack(harness.url, namespace);
+      const idle = await stackOn(harness, namespace);
       await idle.runtime.stop(); // the queues stay; nobody consumes
       try {
         const id = await idle.client.proxy(MathJobs).add.enqueue(1, 2);
@@ -464,7 +471,7 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
 
   describe('queue administration', () => {
     test('dead letters can be counted, read without removing them, replayed as fresh tasks, and purged', TEST_TIMEOUT, async () => {
-      const own = await startFixtureStack(harness.url);
+      const own = await stackOn(harness);
       try {
         const retry = own.client.proxy(RetryJobs);
         const keys = [`gate-a-${randomNamespace()}`, `gate-b-${randomNamespace()}`, `gate-c-${randomNamespace()}`];
@@ -494,7 +501,7 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
       }
     });
     test('dead letters page newest first; one is shown, deleted or replayed by id; a replay skips what it cannot route and goes on', TEST_TIMEOUT, async () => {
-      const own = await startFixtureStack(harness.url);
+      const own = await stackOn(harness);
       const raw = await openTransport(harness.url, { connectionName: 'conformance raw publisher' });
       try {
         const admin = own.runtime.admin;
@@ -545,7 +552,7 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
   describe('graceful shutdown', () => {
     test('tasks in flight finish, the rest wait for the next runtime: none lost, none run twice', TEST_TIMEOUT, async () => {
       const namespace = randomNamespace();
-      const first = await startFixtureStack(harness.url, namespace);
+      const first = await stackOn(harness, namespace);
       const keys = Array.from({ length: 20 }, (_, i) => `${namespace}-${i}`);
       let second: FixtureStack | undefined;
       try {
@@ -559,7 +566,7 @@ export function runtimeConformance(makeHarness: () => Promise<BrokerHarness>): v
         const firstRan = completedByFirst();
         assert.equal(firstRan.size, 8, 'the first runtime finished exactly what it had started');
 
-        second = await startFixtureStack(harness.url, namespace);
+        second = await stackOn(harness, namespace);
         const rest = collectTaskEvents(second.runtime, keys.length - firstRan.size);
         const secondEvents = await rest;
         assert.ok(secondEvents.every((event) => event.outcome === 'succeeded'));

@@ -1,7 +1,7 @@
 import type { ControlReply } from '../protocol/control-message';
 import { FINAL_STATES, type StoredTask } from '../results/result-store';
 import { statusOfRow } from '../results/stored-status';
-import { isoTime, mergeHistories, nextStep, type RuntimeTaskRecord, type TaskDescription, type TaskStateChange } from '../runtime/task-description';
+import { inOrder, isoTime, mergeHistories, nextStep, type RuntimeTaskRecord, type TaskDescription, type TaskStateChange } from '../runtime/task-description';
 import type { TaskStatus } from '../runtime/task-status';
 
 /** What a description is made of: the store's row, every runtime's answer, and what this client published. */
@@ -70,7 +70,7 @@ function withRowSteps(history: TaskStateChange[], row: StoredTask | undefined): 
   }
   const known = new Set(history.map((change) => `${change.state}|${change.attempt}`));
   const missing = steps.filter((step) => !known.has(`${step.state}|${step.attempt}`));
-  return missing.length === 0 ? history : mergeHistories([{ queue: row.queue, pool: 'io', history: [...history, ...missing] }]);
+  return missing.length === 0 ? history : inOrder([...history, ...missing]);
 }
 
 function withoutUndefined<T extends object>(value: T): T {

@@ -110,8 +110,12 @@ export function mergeHistories(records: readonly RuntimeTaskRecord[]): TaskState
     seen.add(key);
     merged.push(change);
   }
-  // Within one attempt, the order the steps happen in breaks a tie of equal times.
-  return merged.sort((a, b) => a.at.localeCompare(b.at) || a.attempt - b.attempt || STEP_ORDER[a.state] - STEP_ORDER[b.state]);
+  return inOrder(merged);
+}
+
+/** Steps oldest first; within one attempt, the order the steps happen in breaks a tie of equal times. */
+export function inOrder(steps: TaskStateChange[]): TaskStateChange[] {
+  return steps.sort((a, b) => a.at.localeCompare(b.at) || a.attempt - b.attempt || STEP_ORDER[a.state] - STEP_ORDER[b.state]);
 }
 
 const STEP_ORDER: Record<TaskState, number> = { unknown: 0, queued: 1, scheduled: 2, running: 3, retrying: 4, succeeded: 4, failed: 4, 'dead-lettered': 4, expired: 4 };
